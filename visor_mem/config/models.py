@@ -1,0 +1,113 @@
+"""Pydantic models of the root of ``.visor.yaml``.
+
+These models are the only definition of the config schema: ``visor schema``
+and ``schemas/visor.schema.json`` are generated from them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from visor_mem.config.step_models import FailHook, Model, StepModel
+
+VISOR_ONLY_TOP_LEVEL_KEYS = frozenset(
+    {
+        "output", "ai", "ai_provider", "ai_model", "max_parallelism", "fail_fast",
+        "fail_if", "failure_conditions", "tag_filter", "extends", "include",
+        "http_server", "tools", "imports", "inputs", "outputs", "workspace",
+        "sandbox", "sandboxes", "policy", "scheduler", "slack", "telemetry",
+        "frontends", "hooks",
+    }
+)
+"""Top-level keys Visor accepts that visor_mem ignores with a warning."""
+
+PERSISTENT_STORAGES = frozenset({"file", "sqlite", "redis"})
+
+
+class NamespaceLimitsModel(Model):
+    """Quotas of one namespace."""
+
+    max_keys: int | None = Field(None, ge=0, description="Most keys the namespace may hold.")
+    max_value_bytes: int | None = Field(None, ge=0, description="Largest value, in bytes of compact JSON.")
+
+
+class MemoryConfig(Model):
+    """Where memory lives and how it is persisted."""
+
+    storage: Literal["memory", "file", "sqlite", "redis"] = "memory"
+    format: Literal["json", "csv"] = Field("json", description="File format for storage: file.")
+    file: str | None = Field(None, description="Path, relative to the config file's folder.")
+    url: str | None = Field(None, description="Redis URL, e.g. redis://127.0.0.1:6379/0.")
+    namespace: str = Field("default", description="Default namespace.")
+    auto_load: bool | None = Field(None, description="Load the store at start (default: true when persistent).")
+    auto_save: bool | None = Field(None, description="Save the store (default: true when persistent).")
+    limits: dict[str, NamespaceLimitsModel] = Field(default_factory=dict, description="Quotas per namespace ('*': every namespace).")
+
+    @field_validator("namespace", mode="before")
+    @classmethod
+    def _empty_namespace_is_default(cls, value: Any) -> Any:
+        return value or "default"
+
+    @model_validator(mode="after")
+    def _check_file(self) -> MemoryConfig:
+        if self.storage in ("file", "sqlite") and not self.file:
+            raise ValueError(f"storage '{self.storage}' needs field 'file'")
+        return self
+
+    @property
+    def loads(self) -> bool:
+        """Whether the store is read at start."""
+        return self.storage in PERSISTENT_STORAGES and self.auto_load is not False
+
+    @property
+    def saves(self) -> bool:
+        """Whether changes are written back."""
+        return self.storage in PERSISTENT_STORAGES and self.auto_save is not False
+
+
+class RoutingDefaults(Model):
+    """Defaults merged under every step's own routing."""
+
+    on_fail: FailHook | None = None
+
+
+class RoutingConfig(Model):
+    """The loop budget of routing."""
+
+    max_loops: int = Field(10, ge=0, description="Routing transitions (retries, run items, gotos) allowed in one run.")
+    defaults: RoutingDefaults | None = None
+
+
+class LimitsConfig(Model):
+    """Limits of one run."""
+
+    max_runs_per_step: int = Field(50, ge=1, description="Most executions of any one step.")
+    js_timeout: float = Field(1.0, gt=0, description="Seconds a JavaScript snippet may run.")
+    js_memory_mb: int = Field(64, ge=1, description="MiB a JavaScript context may allocate.")
+
+
+class VisorConfig(Model):
+    """A ``.visor.yaml`` file."""
+
+    version: str = Field("1.0", description="Config version, e.g. \"1.0\".")
+    memory: MemoryConfig = Field(default_factory=MemoryConfig)  # type: ignore[arg-type]
+    steps: dict[str, StepModel] = Field(..., description="Steps by name (alias: checks).")
+    routing: RoutingConfig = Field(default_factory=RoutingConfig)  # type: ignore[arg-type]
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)  # type: ignore[arg-type]
+    env: dict[str, str | int | float | bool] = Field(default_factory=dict, description="Extra environment for commands and `env` in expressions.")
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int | float) else value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _checks_alias(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "checks" in data:
+            if "steps" in data:
+                raise ValueError("use either 'steps' or 'checks', not both")
+            data = {("steps" if k == "checks" else k): v for k, v in data.items()}
+        return data

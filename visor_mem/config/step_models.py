@@ -1,0 +1,226 @@
+"""Pydantic models of the steps: the single definition of their schema.
+
+One model per step ``type``; :data:`StepModel` is their union, discriminated
+by ``type``.  Field descriptions end up in ``schemas/visor.schema.json`` and
+in editors, so they are written for users.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+MEMORY_OPERATIONS = ("get", "set", "append", "increment", "delete", "clear", "list", "exec_js")
+KEYED_OPERATIONS = frozenset({"get", "set", "append", "increment", "delete"})
+VALUE_OPERATIONS = frozenset({"set", "append"})
+TTL_OPERATIONS = frozenset({"set", "append", "increment"})
+TAG_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$"
+
+
+class Model(BaseModel):
+    """Base of every config model: immutable, unknown keys rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+def as_list(value: Any) -> Any:
+    """Accept a single string where a list of strings is expected."""
+    return [value] if isinstance(value, str) else value
+
+
+class Backoff(Model):
+    """How long to wait before a retry."""
+
+    mode: Literal["fixed", "exponential"] = Field("fixed", description="fixed: delay_ms every time; exponential: delay_ms * 2**(attempt-1).")
+    delay_ms: int = Field(0, ge=0, description="Base delay in milliseconds.")
+
+
+class Retry(Model):
+    """Re-run the failed step up to ``max`` more times."""
+
+    max: int = Field(..., ge=0, description="Extra attempts after the first failure.")
+    backoff: Backoff | None = None
+
+
+class RunTarget(Model):
+    """A ``run`` item with arguments: the target sees ``with`` as ``args``."""
+
+    step: str
+    with_: dict[str, Any] = Field(default_factory=dict, alias="with")
+
+
+class Transition(Model):
+    """A rule of ``transitions``: the first whose ``when`` is truthy decides the goto."""
+
+    when: str = Field(..., description="JavaScript expression.")
+    to: str | None = Field(None, description="Step to go to; null means no jump.")
+
+
+class Hook(Model):
+    """Routing actions of on_success / on_finish."""
+
+    run: list[str | RunTarget] = Field(default_factory=list, description="Steps to run right after this one.")
+    run_js: str | None = Field(None, description="JavaScript returning a list of step names to run.")
+    goto: str | None = Field(None, description="Step to jump back (or forward) to.")
+    goto_js: str | None = Field(None, description="JavaScript returning the step to go to, or null.")
+    goto_event: str | None = Field(None, description="Accepted for Visor compatibility; ignored.")
+    transitions: list[Transition] = Field(default_factory=list)
+
+    _normalise_run = field_validator("run", mode="before")(as_list)
+
+    def run_names(self) -> list[str]:
+        """Names of the ``run`` targets, in order."""
+        return [item if isinstance(item, str) else item.step for item in self.run]
+
+    def targets(self) -> list[tuple[str, str]]:
+        """``(field, step name)`` of every static target, for load-time checks."""
+        found = [(f"run.{i}", name) for i, name in enumerate(self.run_names())]
+        found += [(f"transitions.{i}.to", t.to) for i, t in enumerate(self.transitions) if t.to]
+        if self.goto:
+            found.append(("goto", self.goto))
+        return found
+
+
+class FailHook(Hook):
+    """Routing actions of on_fail: a Hook plus ``retry``."""
+
+    retry: Retry | None = None
+
+
+class StepBase(Model):
+    """Fields common to every step type."""
+
+    depends_on: list[str] = Field(default_factory=list, description="Steps that must finish first.")
+    if_: str | None = Field(None, alias="if", description="JavaScript; false skips the step.")
+    fail_if: str | None = Field(None, description="JavaScript; true fails the step. Sees `output`.")
+    continue_on_failure: bool = Field(False, description="Dependents run even when this step fails or is skipped.")
+    on_success: Hook | None = None
+    on_fail: FailHook | None = None
+    on_finish: Hook | None = None
+    max_runs: int | None = Field(None, ge=1, description="Most executions of this step in one run.")
+    timeout: float | None = Field(None, gt=0, description="Seconds.")
+    tags: list[str] = Field(default_factory=list)
+    group: str | None = None
+    description: str | None = None
+    # Visor keys accepted so its configs load; visor_mem does not act on them.
+    on: list[str] | None = Field(None, description="Visor event filter; accepted and ignored.")
+    criticality: Literal["external", "internal", "policy", "info"] | None = Field(None, description="Accepted for Visor compatibility; ignored.")
+
+    _normalise_depends = field_validator("depends_on", mode="before")(as_list)
+    _normalise_tags = field_validator("tags", mode="before")(as_list)
+
+    @field_validator("tags")
+    @classmethod
+    def _check_tags(cls, tags: list[str]) -> list[str]:
+        import re
+
+        for tag in tags:
+            if not re.match(TAG_PATTERN, tag):
+                raise ValueError(f"invalid tag '{tag}': use letters, digits, '-' and '_'")
+        return tags
+
+    def hooks(self) -> dict[str, Hook]:
+        """The routing hooks that are set, by field name."""
+        found = {"on_success": self.on_success, "on_fail": self.on_fail, "on_finish": self.on_finish}
+        return {name: hook for name, hook in found.items() if hook is not None}
+
+
+class MemoryStepModel(StepBase):
+    """Read or change the shared memory."""
+
+    type: Literal["memory"]
+    operation: Literal["get", "set", "append", "increment", "delete", "clear", "list", "exec_js"] | None = Field(None, description="Defaults to exec_js when memory_js is given.")
+    key: str | None = None
+    value: Any = Field(None, description="Literal value; a string with Liquid markup is rendered.")
+    value_js: str | None = Field(None, description="JavaScript computing the value.")
+    transform: str | None = Field(None, description="Liquid template applied to the value (yields a string).")
+    transform_js: str | None = Field(None, description="JavaScript applied to the value (sees `value`).")
+    namespace: str | None = None
+    scope: Literal["memory", "session"] = "memory"
+    ttl: float | None = Field(None, gt=0, description="Seconds until the key expires.")
+    memory_js: str | None = Field(None, description="JavaScript body for operation exec_js.")
+
+    @property
+    def op(self) -> str:
+        """The operation, with Visor's exec_js inference."""
+        return self.operation or "exec_js"
+
+    @property
+    def has_value(self) -> bool:
+        """Whether ``value`` was written in the config (null included)."""
+        return "value" in self.model_fields_set
+
+    @model_validator(mode="after")
+    def _check_operation_fields(self) -> MemoryStepModel:
+        op = self.operation
+        if op is None and self.memory_js is None:
+            raise ValueError("field 'operation' is required (get, set, append, increment, delete, clear, list, exec_js)")
+        if op in KEYED_OPERATIONS and not self.key:
+            raise ValueError(f"field 'key' is required for operation '{op}'")
+        if op in VALUE_OPERATIONS and not self.has_value and self.value_js is None:
+            raise ValueError(f"field 'value' or 'value_js' is required for operation '{op}'")
+        if self.op == "exec_js" and not self.memory_js:
+            raise ValueError("field 'memory_js' is required for operation 'exec_js'")
+        if self.ttl is not None and op not in TTL_OPERATIONS:
+            raise ValueError("field 'ttl' only applies to set, append and increment")
+        return self
+
+
+class ScriptStepModel(StepBase):
+    """Run JavaScript with the memory API; the output is what it returns."""
+
+    type: Literal["script"]
+    content: str = Field(..., alias="content", description="JavaScript body (alias: script_js).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _alias_script_js(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "script_js" in data and "content" not in data:
+            data = {**data, "content": data["script_js"]}
+            del data["script_js"]
+        return data
+
+
+class CommandStepModel(StepBase):
+    """Run a shell command; JSON stdout becomes a structured output."""
+
+    type: Literal["command"]
+    exec: str = Field(..., description="Shell command (Liquid), run by /bin/sh -c.")
+    cwd: str | None = Field(None, description="Working folder, relative to the config file.")
+    env: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    transform: str | None = Field(None, description="Liquid applied to the output (JSON text is parsed).")
+    transform_js: str | None = Field(None, description="JavaScript applied to the output (sees `output`).")
+    output_format: str | None = Field(None, description="Accepted for Visor compatibility; ignored.")
+
+
+class LogStepModel(StepBase):
+    """Print a message (Liquid); the output is {text}."""
+
+    type: Literal["log"]
+    message: str = Field(..., description="Liquid template.")
+    level: Literal["debug", "info", "warn", "warning", "error"] = "info"
+    include_pr_context: bool | None = Field(None, description="Accepted for Visor compatibility; ignored.")
+    include_dependencies: bool | None = Field(None, description="Accepted for Visor compatibility; ignored.")
+    include_metadata: bool | None = Field(None, description="Accepted for Visor compatibility; ignored.")
+
+
+class NoopStepModel(StepBase):
+    """Do nothing: a join point, or a place for fail_if and routing."""
+
+    type: Literal["noop"]
+
+
+StepModel = Annotated[
+    MemoryStepModel | ScriptStepModel | CommandStepModel | LogStepModel | NoopStepModel,
+    Field(discriminator="type"),
+]
+
+STEP_MODELS: dict[str, type[StepBase]] = {
+    "memory": MemoryStepModel,
+    "script": ScriptStepModel,
+    "command": CommandStepModel,
+    "log": LogStepModel,
+    "noop": NoopStepModel,
+}
+"""Step type name → model; ``steps/`` registers one implementation per name."""

@@ -1,0 +1,30 @@
+"""Options of one run, as given on the command line or to ``visor_mem.run``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from visor_mem.engine.events import EventSink, ignore_events
+from visor_mem.store.base import JSON
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything a run needs besides the config."""
+
+    only: tuple[str, ...] = ()
+    store_url: str | None = None
+    max_parallel: int = field(default_factory=lambda: os.cpu_count() or 2)
+    fail_fast: bool = False
+    js_timeout: float | None = None
+    lock_timeout: float | None = None
+    tags: tuple[str, ...] = ()
+    exclude_tags: tuple[str, ...] = ()
+    pr: Mapping[str, JSON] = field(default_factory=dict)
+    vars: Mapping[str, str] = field(default_factory=dict)
+    debug: bool = False
+    environ: Mapping[str, str] | None = None
+    """The process environment to use (None: os.environ at run time)."""
+    on_event: EventSink = ignore_events

@@ -1,0 +1,82 @@
+"""The ``Store`` protocol every backend implements.
+
+Namespaces are always explicit at this level; the default namespace, JSON
+validation and quotas live one level up in :class:`visor_mem.store.scoped.Memory`,
+so every backend sees the same already-checked calls.
+
+Semantics every backend must follow (and ``tests/store/test_conformance.py``
+checks): values are JSON values, copied on write and on read; namespaces and
+keys keep insertion order (overwriting a key keeps its position); ``delete``
+never creates a namespace; ``clear`` removes the namespace itself; deleting a
+namespace's last key leaves it listed, empty; expired keys (``ttl`` seconds)
+are invisible everywhere.  The value rules of ``append`` and ``increment``
+are the pure functions of :mod:`visor_mem.store.semantics`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import Any, Protocol, TypeAlias, runtime_checkable
+
+JSON: TypeAlias = Any
+"""A JSON value: None, bool, int, float, str, list or dict of JSON values."""
+
+Dump: TypeAlias = dict[str, dict[str, JSON]]
+"""The whole store: ``{namespace: {key: value}}`` in insertion order."""
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A namespaced key-value store of JSON values."""
+
+    def get(self, key: str, namespace: str) -> JSON:
+        """The value, or None when the key is missing or expired."""
+
+    def has(self, key: str, namespace: str) -> bool:
+        """Whether the key exists (and has not expired)."""
+
+    def set(self, key: str, value: JSON, namespace: str, ttl: float | None = None) -> JSON:
+        """Store ``value``; return it."""
+
+    def append(self, key: str, value: JSON, namespace: str, ttl: float | None = None) -> list[JSON]:
+        """Append to the list at ``key`` (see ``semantics.appended``); return the new list."""
+
+    def increment(
+        self, key: str, amount: int | float, namespace: str, ttl: float | None = None
+    ) -> int | float:
+        """Add ``amount`` (see ``semantics.incremented``); return the new number."""
+
+    def delete(self, key: str, namespace: str) -> bool:
+        """Remove the key; True if it existed.  Never creates the namespace."""
+
+    def clear(self, namespace: str) -> None:
+        """Remove the namespace and all its keys."""
+
+    def keys(self, namespace: str) -> list[str]:
+        """Keys of the namespace in insertion order; [] when it does not exist."""
+
+    def get_all(self, namespace: str) -> dict[str, JSON]:
+        """A copy of the namespace's entries; {} when it does not exist."""
+
+    def namespaces(self) -> list[str]:
+        """Namespace names in insertion order (empty namespaces included)."""
+
+    def dump(self) -> Dump:
+        """A copy of everything."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Group operations: all of them take effect, or (on an exception) none."""
+
+    def commit(self) -> None:
+        """A durability point: what was written so far survives a crash."""
+
+    def close(self) -> None:
+        """Make everything durable and release files, locks and connections."""
+
+
+def iter_items(dump: Dump) -> Iterator[tuple[str, str, JSON]]:
+    """Every ``(namespace, key, value)`` of a dump, in order."""
+    for namespace, entries in dump.items():
+        for key, value in entries.items():
+            yield namespace, key, value

@@ -1,0 +1,226 @@
+"""The in-memory backend: a dict of dicts, with TTL and undo-log transactions.
+
+The file backend builds on it (the file is loaded into a ``DictStore`` and
+written back), so this module holds the one implementation of the operations
+over Python dicts.  Each mutation reports itself through ``_on_change`` so a
+subclass can journal it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from visor_mem.store import semantics
+from visor_mem.store.base import JSON, Dump
+from visor_mem.store.semantics import MISSING, copy_json
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A stored value and the epoch second it expires at (None: never)."""
+
+    value: JSON
+    expires_at: float | None = None
+
+
+Namespace = dict[str, Entry]
+Undo = Callable[[], None]
+
+
+class DictStore:
+    """Namespaces of entries held in process memory."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._data: dict[str, Namespace] = {}
+        self._clock = clock
+        self._undo: list[Undo] | None = None
+
+    # -- reads -----------------------------------------------------------
+
+    def get(self, key: str, namespace: str) -> JSON:
+        entry = self._live(namespace, key)
+        return None if entry is None else copy_json(entry.value)
+
+    def has(self, key: str, namespace: str) -> bool:
+        return self._live(namespace, key) is not None
+
+    def keys(self, namespace: str) -> list[str]:
+        self._purge(namespace)
+        return list(self._data.get(namespace, {}))
+
+    def get_all(self, namespace: str) -> dict[str, JSON]:
+        self._purge(namespace)
+        return {k: copy_json(e.value) for k, e in self._data.get(namespace, {}).items()}
+
+    def namespaces(self) -> list[str]:
+        return list(self._data)
+
+    def dump(self) -> Dump:
+        return {ns: self.get_all(ns) for ns in list(self._data)}
+
+    def entries(self) -> Iterator[tuple[str, str, Entry]]:
+        """Every live ``(namespace, key, entry)``, for codecs and exports."""
+        for namespace in list(self._data):
+            self._purge(namespace)
+            for key, entry in self._data[namespace].items():
+                yield namespace, key, entry
+
+    # -- writes ----------------------------------------------------------
+
+    def set(self, key: str, value: JSON, namespace: str, ttl: float | None = None) -> JSON:
+        stored = copy_json(value)
+        self._put(namespace, key, Entry(stored, self._expiry(ttl)))
+        return copy_json(stored)
+
+    def append(self, key: str, value: JSON, namespace: str, ttl: float | None = None) -> list[JSON]:
+        entry = self._live(namespace, key)
+        old = MISSING if entry is None else entry.value
+        new = semantics.appended(old, copy_json(value))
+        self._put(namespace, key, Entry(new, self._keep_expiry(entry, ttl)))
+        return copy_json(new)  # type: ignore[no-any-return]
+
+    def increment(
+        self, key: str, amount: int | float, namespace: str, ttl: float | None = None
+    ) -> int | float:
+        entry = self._live(namespace, key)
+        old = MISSING if entry is None else entry.value
+        new = semantics.incremented(key, old, amount)
+        self._put(namespace, key, Entry(new, self._keep_expiry(entry, ttl)))
+        return new
+
+    def delete(self, key: str, namespace: str) -> bool:
+        entries = self._data.get(namespace)
+        if entries is None or self._live(namespace, key) is None:
+            return False
+        self._remember_key(namespace, key)
+        del entries[key]
+        self._on_change("delete", namespace, key, None)
+        return True
+
+    def clear(self, namespace: str) -> None:
+        if namespace not in self._data:
+            return
+        self._remember_namespace(namespace)
+        del self._data[namespace]
+        self._on_change("clear", namespace, None, None)
+
+    def load_entry(self, namespace: str, key: str, entry: Entry) -> None:
+        """Put an entry as read from disk, without journaling it."""
+        self._data.setdefault(namespace, {})[key] = entry
+
+    def ensure_namespace(self, namespace: str) -> None:
+        """Create an empty namespace as read from disk, without journaling it."""
+        self._data.setdefault(namespace, {})
+
+    # -- transactions and durability --------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._undo is not None:  # nested: the outer one decides
+            yield
+            return
+        self._undo = []
+        try:
+            yield
+        except BaseException:
+            for undo in reversed(self._undo):
+                undo()
+            raise
+        finally:
+            self._undo = None
+
+    def commit(self) -> None:
+        """Nothing to make durable in memory."""
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    # -- helpers -----------------------------------------------------------
+
+    def _on_change(self, op: str, namespace: str, key: str | None, entry: Entry | None) -> None:
+        """Hook for subclasses that journal changes; the undo log replays through it too."""
+
+    def _live(self, namespace: str, key: str) -> Entry | None:
+        entries = self._data.get(namespace)
+        entry = None if entries is None else entries.get(key)
+        if entry is None:
+            return None
+        if entry.expires_at is not None and entry.expires_at <= self._clock():
+            return None
+        return entry
+
+    def _purge(self, namespace: str) -> None:
+        """Drop expired keys of a namespace (they are invisible anyway)."""
+        entries = self._data.get(namespace)
+        if not entries:
+            return
+        now = self._clock()
+        expired = [k for k, e in entries.items() if e.expires_at is not None and e.expires_at <= now]
+        for key in expired:
+            self._remember_key(namespace, key)
+            del entries[key]
+            self._on_change("delete", namespace, key, None)
+
+    def _put(self, namespace: str, key: str, entry: Entry) -> None:
+        if namespace not in self._data:
+            self._remember_namespace(namespace)
+            self._data[namespace] = {}
+        else:
+            self._remember_key(namespace, key)
+        self._data[namespace][key] = entry
+        self._on_change("set", namespace, key, entry)
+
+    def _expiry(self, ttl: float | None) -> float | None:
+        return None if ttl is None else self._clock() + ttl
+
+    def _keep_expiry(self, entry: Entry | None, ttl: float | None) -> float | None:
+        """A new ttl wins; otherwise an updated key keeps its expiry."""
+        if ttl is not None or entry is None:
+            return self._expiry(ttl)
+        return entry.expires_at
+
+    def _remember_key(self, namespace: str, key: str) -> None:
+        if self._undo is None:
+            return
+        entries = self._data[namespace]
+        if key in entries:
+            old = entries[key]
+            self._undo.append(lambda: self._restore_key(namespace, key, old))
+        else:
+            self._undo.append(lambda: self._drop_key(namespace, key))
+
+    def _remember_namespace(self, namespace: str) -> None:
+        if self._undo is None:
+            return
+        snapshot = dict(self._data)
+        self._undo.append(lambda: self._restore_layout(snapshot))
+
+    def _restore_key(self, namespace: str, key: str, entry: Entry) -> None:
+        entries = self._data.setdefault(namespace, {})
+        entries[key] = entry
+        self._on_change("set", namespace, key, entry)
+
+    def _drop_key(self, namespace: str, key: str) -> None:
+        entries = self._data.get(namespace)
+        if entries is not None and entries.pop(key, None) is not None:
+            self._on_change("delete", namespace, key, None)
+
+    def _restore_layout(self, snapshot: dict[str, Namespace]) -> None:
+        """Undo a namespace creation or removal, keeping namespace order."""
+        for namespace in [ns for ns in self._data if ns not in snapshot]:
+            self._on_change("clear", namespace, None, None)
+        for namespace, entries in snapshot.items():
+            if namespace not in self._data:
+                self._on_change("clear", namespace, None, None)
+                for key, entry in entries.items():
+                    self._on_change("set", namespace, key, entry)
+        self._data = dict(snapshot)
+
+
+def new_memory_store(**_: Any) -> DictStore:
+    """Registry factory for ``storage: memory``."""
+    return DictStore()

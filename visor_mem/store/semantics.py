@@ -1,0 +1,116 @@
+"""The value rules of memory operations, as pure functions.
+
+Every backend and the JavaScript memory API (``expr/js_prelude.js`` mirrors
+these rules) compute new values with the same rules, so an operation means one
+thing in every context.  Errors are :class:`MemoryOperationError`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from visor_mem.errors import MemoryOperationError
+from visor_mem.store.base import JSON
+
+_MISSING: Any = object()
+MISSING: Any = _MISSING
+"""Marker for "no such key" (distinct from a stored null)."""
+
+
+def js_typeof(value: object) -> str:
+    """The JavaScript ``typeof`` of a JSON value, for error messages."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if value is _MISSING:
+        return "undefined"
+    return "object"
+
+
+def is_number(value: object) -> bool:
+    """A JSON number (booleans are not numbers here, as in JavaScript)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def copy_json(value: object, where: str = "value") -> JSON:
+    """A deep copy of a JSON value; anything else is a MemoryOperationError.
+
+    Tuples count as lists (YAML and Python callers produce them); dict keys
+    must be strings; NaN and infinities are refused because JSON has no
+    spelling for them.
+    """
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise MemoryOperationError(f"{where} is not a JSON value: {value!r}")
+        return js_number(value)
+    if isinstance(value, list | tuple):
+        return [copy_json(item, where) for item in value]
+    if isinstance(value, dict):
+        copied: dict[str, JSON] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise MemoryOperationError(f"{where} has a non-string object key: {key!r}")
+            copied[key] = copy_json(item, where)
+        return copied
+    raise MemoryOperationError(
+        f"{where} is not a JSON value (got {type(value).__name__})"
+    )
+
+
+def appended(old: JSON, new: JSON) -> list[JSON]:
+    """The list after appending ``new`` to ``old`` (``MISSING`` when absent).
+
+    Missing → ``[new]``; a list → a new list with ``new`` at the end; any
+    other value, null included (as in Visor) → ``[old, new]``.
+    """
+    if old is _MISSING:
+        return [new]
+    if isinstance(old, list):
+        return [*old, new]
+    return [old, new]
+
+
+def check_amount(amount: object) -> int | float:
+    """The increment amount, which must be a number."""
+    if not is_number(amount):
+        raise MemoryOperationError(
+            f"Increment amount must be a number, got {js_typeof(amount)}"
+        )
+    return amount  # type: ignore[return-value]
+
+
+def incremented(key: str, old: JSON, amount: object) -> int | float:
+    """``old + amount``; a missing key or null starts from 0."""
+    step = check_amount(amount)
+    if old is _MISSING or old is None:
+        return step
+    if not is_number(old):
+        raise MemoryOperationError(
+            f"Cannot increment non-numeric value at key '{key}' (type: {js_typeof(old)})"
+        )
+    return js_number(old + step)
+
+
+def js_number(number: int | float) -> int | float:
+    """JavaScript has one number type: an integral float is written as an int.
+
+    So ``1.5 + 1.5`` stores ``3`` (as Visor writes it), not ``3.0``.  Beyond
+    2**53 floats stay floats, as JavaScript would print them.
+    """
+    if isinstance(number, float) and number.is_integer() and abs(number) < 2**53:
+        return int(number)
+    return number
+
+
+def encoded_size(value: JSON) -> int:
+    """Size in bytes of the compact JSON encoding (what quotas measure)."""
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
