@@ -48,6 +48,14 @@ class StepCall:
     log: Callable[[str, str], None] = lambda level, text: None
     """Show ``text`` at ``level`` (the engine turns it into a LogMessage event)."""
 
+    def js(self, field_name: str, code: str, **extra: JSON) -> JSON:
+        """Evaluate a JS field of this step; ``args`` of a routed run are visible."""
+        return self.exprs.js(code, where=self.locate(field_name), extra={"args": dict(self.args), **extra})
+
+    def render(self, field_name: str, template: str, **extra: JSON) -> str:
+        """Render a Liquid field of this step; ``args`` of a routed run are visible."""
+        return self.exprs.render(template, where=self.locate(field_name), extra={"args": dict(self.args), **extra})
+
 
 @runtime_checkable
 class SequentialKind(Protocol):

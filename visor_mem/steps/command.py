@@ -80,7 +80,7 @@ class CommandStep:
         assert isinstance(model, CommandStepModel)
         command = model.exec
         if has_liquid(command):
-            command = call.exprs.render(command, where=call.locate("exec"))
+            command = call.render("exec", command)
         cwd = call.base_dir / model.cwd if model.cwd else call.base_dir
         env = {**call.env, **{k: _env_text(v) for k, v in model.env.items()}}
         timeout = model.timeout or call.timeout
@@ -94,10 +94,10 @@ class CommandStep:
             raise StepFailed(str(output["text"]).strip(), output=output)
         value = parse_stdout(raw.stdout)
         if model.transform is not None:
-            rendered = call.exprs.render(model.transform, where=call.locate("transform"), extra={"output": value})
+            rendered = call.render("transform", model.transform, output=value)
             value = parse_stdout(rendered)
         if model.transform_js is not None:
-            value = call.exprs.js(model.transform_js, where=call.locate("transform_js"), extra={"output": value})
+            value = call.js("transform_js", model.transform_js, output=value)
         return value
 
     def terminate_all(self) -> None:

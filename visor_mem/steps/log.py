@@ -18,6 +18,6 @@ class LogStep:
         assert isinstance(model, LogStepModel)
         text = model.message
         if has_liquid(text):
-            text = call.exprs.render(text, where=call.locate("message"))
+            text = call.render("message", text)
         call.log(LEVELS[model.level], text)
         return {"text": text}

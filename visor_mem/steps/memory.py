@@ -26,15 +26,15 @@ def has_liquid(text: object) -> bool:
 def compute_value(call: StepCall, model: MemoryStepModel) -> JSON:
     """The value for set/append/increment, through the whole pipeline."""
     if model.value_js is not None:
-        value = call.exprs.js(model.value_js, where=call.locate("value_js"))
+        value = call.js("value_js", model.value_js)
     elif has_liquid(model.value):
-        value = call.exprs.render(model.value, where=call.locate("value"))
+        value = call.render("value", model.value)
     else:
         value = model.value
     if model.transform is not None:
-        value = call.exprs.render(model.transform, where=call.locate("transform"), extra={"value": value})
+        value = call.render("transform", model.transform, value=value)
     if model.transform_js is not None:
-        value = call.exprs.js(model.transform_js, where=call.locate("transform_js"), extra={"value": value})
+        value = call.js("transform_js", model.transform_js, value=value)
     return value
 
 
@@ -76,7 +76,7 @@ def _list(call: StepCall, model: MemoryStepModel, memory: Memory) -> JSON:
 
 def _exec_js(call: StepCall, model: MemoryStepModel, memory: Memory) -> JSON:
     assert model.memory_js is not None  # guaranteed by the model's validator
-    return call.exprs.js(model.memory_js, where=call.locate("memory_js"))
+    return call.js("memory_js", model.memory_js)
 
 
 Operation = Callable[[StepCall, MemoryStepModel, Memory], JSON]

@@ -17,4 +17,4 @@ class ScriptStep:
     def run(self, call: StepCall) -> JSON:
         model = call.model
         assert isinstance(model, ScriptStepModel)
-        return call.exprs.js(model.content, where=call.locate("content"), extra={"args": dict(call.args)})
+        return call.js("content", model.content)
