@@ -54,6 +54,9 @@ class Executor:
     def __init__(self, services: Services, states: dict[str, StepState]) -> None:
         self.services = services
         self.states = states
+        # Checked once: isinstance against a runtime Protocol is slow in a hot loop.
+        self.parallel_types = frozenset(t for t, kind in services.kinds.items() if isinstance(kind, ParallelKind))
+        self._base_dir = services.loaded.base_dir
 
     def call(self, name: str, args: Mapping[str, JSON] | None = None) -> StepCall:
         """The StepCall for one execution of ``name``."""
@@ -61,7 +64,7 @@ class Executor:
         model = svc.plan.steps[name]
         return StepCall(
             name=name, model=model, exprs=svc.exprs, memory=svc.memory, session=svc.session,
-            locate=lambda f: svc.loaded.locate(f"steps.{name}.{f}"), base_dir=svc.loaded.base_dir,
+            locate=lambda f: svc.loaded.locate(f"steps.{name}.{f}"), base_dir=self._base_dir,
             env=svc.env, args=args or {}, timeout=model.timeout,
             log=lambda level, text: svc.sink(LogMessage(name, level, text)),
         )
@@ -113,12 +116,13 @@ class Executor:
         self.services.sink(StepFinished(state.result(False)))
 
     def _produce(self, call: StepCall, launched: Launched | None) -> tuple[JSON, str | None]:
-        kind = self.services.kinds[call.model.type]  # type: ignore[attr-defined]
+        step_type: str = call.model.type  # type: ignore[attr-defined]
+        kind: Any = self.services.kinds[step_type]
         try:
-            if isinstance(kind, ParallelKind):
+            if step_type in self.parallel_types:
                 raw = launched.future.result() if launched else kind.launch(call)()
                 return kind.finish(call, raw), None
-            return kind.run(call), None  # type: ignore[union-attr]
+            return kind.run(call), None
         except StepFailed as failure:
             return failure.output, str(failure)
         except VisorError as err:

@@ -18,7 +18,6 @@ from visor_mem.engine.execute import Executor, Launched, Services
 from visor_mem.engine.routing import Jump, Router, backoff_sleep
 from visor_mem.engine.state import Readiness, StepState
 from visor_mem.errors import VisorError
-from visor_mem.steps import ParallelKind
 from visor_mem.store.base import JSON
 
 
@@ -80,7 +79,9 @@ class Runner:
         launched: dict[str, Launched] = {}
         for name in wave:
             kind = self._kind(name)
-            if not isinstance(kind, ParallelKind) or not self._gate(name) or not self._may_start(name):
+            if self.services.plan.steps[name].type not in self.executor.parallel_types:  # type: ignore[attr-defined]
+                continue
+            if not self._gate(name) or not self._may_start(name):
                 continue
             try:
                 work = kind.launch(self.executor.call(name))
