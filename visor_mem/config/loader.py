@@ -14,7 +14,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from visor_mem.config.diagnose import config_error
 from visor_mem.config.loaded import LoadedConfig, Position
 from visor_mem.config.models import VISOR_ONLY_TOP_LEVEL_KEYS, VisorConfig
 from visor_mem.config.references import check_references
@@ -61,6 +60,9 @@ def _validate(data: Any, path: Path | None, positions: dict[str, Position]) -> L
     try:
         model = VisorConfig.model_validate(config)
     except ValidationError as err:
+        # Imported only on failure: a valid config (every pre-commit run) never pays for it.
+        from visor_mem.config.diagnose import config_error
+
         raise config_error(err, source, VisorConfig) from None
     check_references(model, source, data)
     warnings = tuple(

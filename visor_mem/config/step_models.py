@@ -38,7 +38,9 @@ def field_error(field: str, message: str) -> PydanticCustomError:
 class Model(BaseModel):
     """Base of every config model: immutable, unknown keys rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    # defer_build: validators are built when first used, so the nested models
+    # are compiled once inside VisorConfig's validator instead of once each at import.
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     @model_validator(mode="before")
     @classmethod
