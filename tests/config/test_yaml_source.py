@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from visor_mem.config.yaml_source import parse_yaml
 from visor_mem.errors import ConfigError
@@ -72,3 +74,38 @@ def test_errors_are_one_line_with_position(text: str, expected: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_yaml(text, "f.yaml")
     assert str(caught.value) == expected
+
+
+SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+KEYS = st.text(alphabet="abcxyz-_ ", min_size=1, max_size=6)
+DATA = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # CI machines are shared
+@given(data=st.dictionaries(KEYS, DATA, max_size=5), flow=st.booleans())
+def test_any_dumped_document_parses_like_safe_load(data: dict[str, object], flow: bool) -> None:
+    text = yaml.safe_dump(data, default_flow_style=flow, sort_keys=False)
+    parsed, positions = parse_yaml(text, None)
+    assert parsed == yaml.safe_load(text)
+    for path in positions:
+        assert _lookup(parsed, path) is not _MISSING
+        assert positions[path] >= (1, 1)
+
+
+_MISSING = object()
+
+
+def _lookup(data: object, path: str) -> object:
+    node = data
+    for part in path.split(".") if path else []:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return _MISSING
+    return node
