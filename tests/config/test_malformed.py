@@ -183,6 +183,27 @@ CASES = [
         5, "steps.build.on_success.run.0", "expected a step name (string) or a mapping",
     ),
     Case(
+        "depends-on-a-number",
+        """
+        steps:
+          a:
+            type: noop
+            depends_on: 7
+        """,
+        4, "steps.a.depends_on", "expected a step name or a list of step names (got the number 7)",
+    ),
+    Case(
+        "misspelt-quota-key",
+        """
+        memory:
+          limits:
+            scratch: {max_keyz: 10}
+        steps:
+          a: {type: noop}
+        """,
+        3, "memory.limits.scratch.max_keyz", "did you mean 'max_keys'?",
+    ),
+    Case(
         "run-item-misspelt-with",
         """
         steps:

@@ -120,8 +120,11 @@ def _sort_key(source: Source, finding: Finding) -> tuple[int, int]:
 
 def _type_finding(detail: ErrorDetails, resolved: ResolvedLoc) -> Finding:
     expected = _EXPECTED[detail["type"]]
-    if expected == "a string" and _leaf_field(resolved.parts) in STEP_NAME_FIELDS:
+    leaf = _leaf_field(resolved.parts)
+    if expected == "a string" and leaf in STEP_NAME_FIELDS:
         expected = "a step name (string)"
+    elif expected == "a list" and leaf in STEP_NAME_FIELDS:
+        expected = "a step name or a list of step names"
     elif expected == "a mapping" and _step_union(resolved.annotation):
         expected = "a step (a mapping with a 'type')"
     elif expected == "a mapping" and resolved.parts == ("steps",):
