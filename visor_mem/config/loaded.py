@@ -18,8 +18,10 @@ class LoadedConfig:
     """A config ready to run.
 
     ``positions`` maps dotted field paths (``steps.build.on_fail.goto``) to the
-    line and column where the field's value starts; ``locate`` falls back to
-    the nearest written parent, so every error can point into the file.
+    1-based line and column where the field is written: its key for a mapping
+    entry, the item itself for a list item (``steps.build.depends_on.0``); the
+    empty path is the document.  ``locate`` falls back to the nearest written
+    parent, so every error can point into the file.
     """
 
     model: VisorConfig

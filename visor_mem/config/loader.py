@@ -1,4 +1,10 @@
-"""Load a ``.visor.yaml`` into a :class:`LoadedConfig` (minimal first version)."""
+"""Load a ``.visor.yaml`` into a :class:`LoadedConfig`.
+
+Three stages, each reporting one-line errors that name ``file:line:col`` and
+the field path: YAML parsing with node positions (:mod:`yaml_source`),
+pydantic validation mapped back to those positions (:mod:`diagnose`), and the
+checks that need every step at once (:mod:`references`).
+"""
 
 from __future__ import annotations
 
@@ -6,41 +12,80 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from visor_mem.config.loaded import LoadedConfig
+from visor_mem.config.loaded import LoadedConfig, Position
 from visor_mem.config.models import VISOR_ONLY_TOP_LEVEL_KEYS, VisorConfig
+from visor_mem.config.references import check_references
+from visor_mem.config.source import Source
+from visor_mem.config.yaml_source import parse_yaml
 from visor_mem.errors import ConfigError, Location
 
 
 def load_config(source: str | Path | Mapping[str, Any]) -> LoadedConfig:
-    """Read, parse and validate a config file (or an already-parsed mapping)."""
+    """Read, parse and validate a config file (or an already-parsed mapping).
+
+    Raises :class:`ConfigError` naming the file, line, column and field of the
+    first problem.  A mapping (Python API) is checked the same way, without
+    positions.
+    """
     if isinstance(source, Mapping):
-        return _validate(dict(source), None)
+        return _validate(dict(source), None, {})
     path = Path(source)
+    data, positions = parse_yaml(_read(path), str(path))
+    return _validate(data, path, positions)
+
+
+def _read(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError as err:
+        raise ConfigError("config file not found", Location(str(path))) from err
+    except IsADirectoryError as err:
+        raise ConfigError("expected a config file, found a folder", Location(str(path))) from err
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"config file is not UTF-8 text: {err.reason}", Location(str(path))) from err
     except OSError as err:
         raise ConfigError(f"cannot read config: {err.strerror}", Location(str(path))) from err
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise ConfigError(f"invalid YAML: {err}", Location(str(path))) from err
+
+
+def _validate(data: Any, path: Path | None, positions: dict[str, Position]) -> LoadedConfig:
+    label = str(path) if path else None
     if not isinstance(data, dict):
-        raise ConfigError("the config must be a YAML mapping", Location(str(path)))
-    return _validate(data, path)
-
-
-def _validate(data: dict[str, Any], path: Path | None) -> LoadedConfig:
-    ignored = [key for key in data if key in VISOR_ONLY_TOP_LEVEL_KEYS or str(key).startswith("x-")]
-    for key in ignored:
-        del data[key]
+        raise ConfigError(_not_a_mapping(data), Location(label, *positions.get("", (None, None))))
+    steps_key = "checks" if "checks" in data and "steps" not in data else "steps"
+    source = Source(label, positions, steps_key)
+    ignored = [key for key in data if key in VISOR_ONLY_TOP_LEVEL_KEYS]
+    config = {key: value for key, value in data.items() if key not in VISOR_ONLY_TOP_LEVEL_KEYS}
     try:
-        model = VisorConfig.model_validate(data)
+        model = VisorConfig.model_validate(config)
     except ValidationError as err:
-        first = err.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(first["msg"], Location(str(path) if path else None, field=field)) from err
-    warnings = tuple(f"top-level key '{key}' is not used by visor_mem; ignored" for key in ignored)
-    return LoadedConfig(model=model, path=path, warnings=warnings)
+        # Imported only on failure: a valid config (every pre-commit run) never pays for it.
+        from visor_mem.config.diagnose import config_error
+
+        raise config_error(err, source, VisorConfig) from None
+    check_references(model, source, data)
+    warnings = tuple(
+        str(ConfigError("Visor setting not used by visor_mem; ignored", source.location(key)))
+        for key in ignored
+    )
+    return LoadedConfig(model, path, _model_positions(positions, steps_key), warnings)
+
+
+def _not_a_mapping(data: Any) -> str:
+    if data is None:
+        return "the config is empty; expected a mapping with 'version' and 'steps'"
+    kind = "a list" if isinstance(data, list) else "a single value"
+    return f"expected a mapping with 'version' and 'steps' at the top level, found {kind}"
+
+
+def _model_positions(positions: dict[str, Position], steps_key: str) -> dict[str, Position]:
+    """Positions keyed by model paths: ``checks.x`` is also reachable as ``steps.x``."""
+    if steps_key == "steps":
+        return positions
+    aliased = {
+        "steps" + key[len("checks") :]: value
+        for key, value in positions.items()
+        if key == "checks" or key.startswith("checks.")
+    }
+    return {**positions, **aliased}

@@ -10,20 +10,42 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from visor_mem.config.step_models import FailHook, Model, StepModel
+from visor_mem.config.step_models import FailHook, Model, StepModel, field_error
 
 VISOR_ONLY_TOP_LEVEL_KEYS = frozenset(
     {
-        "output", "ai", "ai_provider", "ai_model", "max_parallelism", "fail_fast",
-        "fail_if", "failure_conditions", "tag_filter", "extends", "include",
-        "http_server", "tools", "imports", "inputs", "outputs", "workspace",
-        "sandbox", "sandboxes", "policy", "scheduler", "slack", "telemetry",
-        "frontends", "hooks",
+        "output",
+        "ai",
+        "ai_provider",
+        "ai_model",
+        "max_parallelism",
+        "fail_fast",
+        "fail_if",
+        "failure_conditions",
+        "tag_filter",
+        "extends",
+        "include",
+        "http_server",
+        "tools",
+        "imports",
+        "inputs",
+        "outputs",
+        "workspace",
+        "sandbox",
+        "sandboxes",
+        "policy",
+        "scheduler",
+        "slack",
+        "telemetry",
+        "frontends",
+        "hooks",
     }
 )
 """Top-level keys Visor accepts that visor_mem ignores with a warning."""
 
 PERSISTENT_STORAGES = frozenset({"file", "sqlite", "redis"})
+STEP_TYPE_ALIASES = {"logger": "log"}
+"""Visor's older spellings of step types, rewritten before validation."""
 
 
 class NamespaceLimitsModel(Model):
@@ -41,9 +63,13 @@ class MemoryConfig(Model):
     file: str | None = Field(None, description="Path, relative to the config file's folder.")
     url: str | None = Field(None, description="Redis URL, e.g. redis://127.0.0.1:6379/0.")
     namespace: str = Field("default", description="Default namespace.")
-    auto_load: bool | None = Field(None, description="Load the store at start (default: true when persistent).")
+    auto_load: bool | None = Field(
+        None, description="Load the store at start (default: true when persistent)."
+    )
     auto_save: bool | None = Field(None, description="Save the store (default: true when persistent).")
-    limits: dict[str, NamespaceLimitsModel] = Field(default_factory=dict, description="Quotas per namespace ('*': every namespace).")
+    limits: dict[str, NamespaceLimitsModel] = Field(
+        default_factory=dict, description="Quotas per namespace ('*': every namespace)."
+    )
 
     @field_validator("namespace", mode="before")
     @classmethod
@@ -53,7 +79,9 @@ class MemoryConfig(Model):
     @model_validator(mode="after")
     def _check_file(self) -> MemoryConfig:
         if self.storage in ("file", "sqlite") and not self.file:
-            raise ValueError(f"storage '{self.storage}' needs field 'file'")
+            raise field_error(
+                "file", f"required for storage '{self.storage}' (a path relative to the config)"
+            )
         return self
 
     @property
@@ -76,7 +104,9 @@ class RoutingDefaults(Model):
 class RoutingConfig(Model):
     """The loop budget of routing."""
 
-    max_loops: int = Field(10, ge=0, description="Routing transitions (retries, run items, gotos) allowed in one run.")
+    max_loops: int = Field(
+        10, ge=0, description="Routing transitions (retries, run items, gotos) allowed in one run."
+    )
     defaults: RoutingDefaults | None = None
 
 
@@ -91,12 +121,14 @@ class LimitsConfig(Model):
 class VisorConfig(Model):
     """A ``.visor.yaml`` file."""
 
-    version: str = Field("1.0", description="Config version, e.g. \"1.0\".")
-    memory: MemoryConfig = Field(default_factory=MemoryConfig)  # type: ignore[arg-type]
+    version: str = Field("1.0", description='Config version, e.g. "1.0".')
+    memory: MemoryConfig = Field(default_factory=MemoryConfig)
     steps: dict[str, StepModel] = Field(..., description="Steps by name (alias: checks).")
-    routing: RoutingConfig = Field(default_factory=RoutingConfig)  # type: ignore[arg-type]
-    limits: LimitsConfig = Field(default_factory=LimitsConfig)  # type: ignore[arg-type]
-    env: dict[str, str | int | float | bool] = Field(default_factory=dict, description="Extra environment for commands and `env` in expressions.")
+    routing: RoutingConfig = Field(default_factory=RoutingConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    env: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="Extra environment for commands and `env` in expressions."
+    )
 
     @field_validator("version", mode="before")
     @classmethod
@@ -108,6 +140,19 @@ class VisorConfig(Model):
     def _checks_alias(cls, data: Any) -> Any:
         if isinstance(data, dict) and "checks" in data:
             if "steps" in data:
-                raise ValueError("use either 'steps' or 'checks', not both")
+                raise field_error("checks", "use either 'steps' or 'checks', not both")
             data = {("steps" if k == "checks" else k): v for k, v in data.items()}
+        if isinstance(data, dict) and isinstance(data.get("steps"), dict):
+            data = {**data, "steps": _rewrite_type_aliases(data["steps"])}
         return data
+
+
+def _rewrite_type_aliases(steps: dict[str, Any]) -> dict[str, Any]:
+    """Rewrite ``type: logger`` to ``type: log`` (as Visor does), leaving other steps as they are."""
+
+    def fix(step: Any) -> Any:
+        if isinstance(step, dict) and step.get("type") in STEP_TYPE_ALIASES:
+            return {**step, "type": STEP_TYPE_ALIASES[step["type"]]}
+        return step
+
+    return {name: fix(step) for name, step in steps.items()}

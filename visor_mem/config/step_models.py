@@ -7,21 +7,47 @@ in editors, so they are written for users.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 MEMORY_OPERATIONS = ("get", "set", "append", "increment", "delete", "clear", "list", "exec_js")
 KEYED_OPERATIONS = frozenset({"get", "set", "append", "increment", "delete"})
 VALUE_OPERATIONS = frozenset({"set", "append"})
 TTL_OPERATIONS = frozenset({"set", "append", "increment"})
 TAG_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$"
+EXTENSION_PREFIX = "x-"
+"""Keys starting with this are user extensions (YAML anchors ...), ignored everywhere, as in Visor."""
+SINGLE_OR_LIST_FIELDS = frozenset({"depends_on", "tags", "run"})
+"""List fields that also accept one bare item (``depends_on: build``); the schema says so."""
+FIELD_ERROR = "config_field"
+"""pydantic error type whose ``ctx['field']`` names the field a model-level check is about."""
+
+
+def field_error(field: str, message: str) -> PydanticCustomError:
+    """An error raised by a model validator about one of the model's fields.
+
+    The loader appends ``field`` to the error's path, so the message points at
+    ``steps.build.key`` rather than at the step as a whole.
+    """
+    return PydanticCustomError(FIELD_ERROR, message, {"field": field})
 
 
 class Model(BaseModel):
     """Base of every config model: immutable, unknown keys rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    # defer_build: validators are built when first used, so the nested models
+    # are compiled once inside VisorConfig's validator instead of once each at import.
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_extensions(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any(str(k).startswith(EXTENSION_PREFIX) for k in data):
+            return {k: v for k, v in data.items() if not str(k).startswith(EXTENSION_PREFIX)}
+        return data
 
 
 def as_list(value: Any) -> Any:
@@ -32,7 +58,9 @@ def as_list(value: Any) -> Any:
 class Backoff(Model):
     """How long to wait before a retry."""
 
-    mode: Literal["fixed", "exponential"] = Field("fixed", description="fixed: delay_ms every time; exponential: delay_ms * 2**(attempt-1).")
+    mode: Literal["fixed", "exponential"] = Field(
+        "fixed", description="fixed: delay_ms every time; exponential: delay_ms * 2**(attempt-1)."
+    )
     delay_ms: int = Field(0, ge=0, description="Base delay in milliseconds.")
 
 
@@ -94,7 +122,9 @@ class StepBase(Model):
     depends_on: list[str] = Field(default_factory=list, description="Steps that must finish first.")
     if_: str | None = Field(None, alias="if", description="JavaScript; false skips the step.")
     fail_if: str | None = Field(None, description="JavaScript; true fails the step. Sees `output`.")
-    continue_on_failure: bool = Field(False, description="Dependents run even when this step fails or is skipped.")
+    continue_on_failure: bool = Field(
+        False, description="Dependents run even when this step fails or is skipped."
+    )
     on_success: Hook | None = None
     on_fail: FailHook | None = None
     on_finish: Hook | None = None
@@ -105,7 +135,9 @@ class StepBase(Model):
     description: str | None = None
     # Visor keys accepted so its configs load; visor_mem does not act on them.
     on: list[str] | None = Field(None, description="Visor event filter; accepted and ignored.")
-    criticality: Literal["external", "internal", "policy", "info"] | None = Field(None, description="Accepted for Visor compatibility; ignored.")
+    criticality: Literal["external", "internal", "policy", "info"] | None = Field(
+        None, description="Accepted for Visor compatibility; ignored."
+    )
 
     _normalise_depends = field_validator("depends_on", mode="before")(as_list)
     _normalise_tags = field_validator("tags", mode="before")(as_list)
@@ -113,8 +145,6 @@ class StepBase(Model):
     @field_validator("tags")
     @classmethod
     def _check_tags(cls, tags: list[str]) -> list[str]:
-        import re
-
         for tag in tags:
             if not re.match(TAG_PATTERN, tag):
                 raise ValueError(f"invalid tag '{tag}': use letters, digits, '-' and '_'")
@@ -130,7 +160,9 @@ class MemoryStepModel(StepBase):
     """Read or change the shared memory."""
 
     type: Literal["memory"]
-    operation: Literal["get", "set", "append", "increment", "delete", "clear", "list", "exec_js"] | None = Field(None, description="Defaults to exec_js when memory_js is given.")
+    operation: Literal["get", "set", "append", "increment", "delete", "clear", "list", "exec_js"] | None = (
+        Field(None, description="Defaults to exec_js when memory_js is given.")
+    )
     key: str | None = None
     value: Any = Field(None, description="Literal value; a string with Liquid markup is rendered.")
     value_js: str | None = Field(None, description="JavaScript computing the value.")
@@ -155,15 +187,15 @@ class MemoryStepModel(StepBase):
     def _check_operation_fields(self) -> MemoryStepModel:
         op = self.operation
         if op is None and self.memory_js is None:
-            raise ValueError("field 'operation' is required (get, set, append, increment, delete, clear, list, exec_js)")
+            raise field_error("operation", "required: one of " + ", ".join(MEMORY_OPERATIONS))
         if op in KEYED_OPERATIONS and not self.key:
-            raise ValueError(f"field 'key' is required for operation '{op}'")
+            raise field_error("key", f"required for operation '{op}'")
         if op in VALUE_OPERATIONS and not self.has_value and self.value_js is None:
-            raise ValueError(f"field 'value' or 'value_js' is required for operation '{op}'")
+            raise field_error("value", f"'value' or 'value_js' is required for operation '{op}'")
         if self.op == "exec_js" and not self.memory_js:
-            raise ValueError("field 'memory_js' is required for operation 'exec_js'")
+            raise field_error("memory_js", "required for operation 'exec_js'")
         if self.ttl is not None and op not in TTL_OPERATIONS:
-            raise ValueError("field 'ttl' only applies to set, append and increment")
+            raise field_error("ttl", "only applies to operations set, append and increment")
         return self
 
 

@@ -1,0 +1,139 @@
+"""Valid configs load: the reference examples, Visor-only keys, aliases and positions."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from visor_mem.config import LoadedConfig, load_config
+from visor_mem.config.step_models import LogStepModel, MemoryStepModel, ScriptStepModel
+
+FIXTURES = Path(__file__).parent / "fixtures"
+EXAMPLES = sorted(FIXTURES.glob("*.yaml"))
+
+
+def _load(tmp_path: Path, text: str) -> LoadedConfig:
+    path = tmp_path / ".visor.yaml"
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return load_config(path)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_reference_examples_load(example: Path) -> None:
+    loaded = load_config(example)
+    assert loaded.model.steps
+    assert loaded.warnings == ()
+    assert loaded.path == example
+    for name in loaded.model.steps:
+        assert loaded.locate(f"steps.{name}").line is not None
+
+
+def test_examples_are_present() -> None:
+    assert len(EXAMPLES) == 7
+
+
+def test_positions_point_at_keys_and_items(tmp_path: Path) -> None:
+    loaded = _load(
+        tmp_path,
+        """
+        version: "1.0"
+        steps:
+          build:
+            type: command
+            exec: make
+            depends_on: [init, lint]
+          init: {type: noop}
+          lint: {type: noop}
+        """,
+    )
+    assert loaded.positions["steps.build"] == (3, 3)
+    assert loaded.positions["steps.build.exec"] == (5, 5)
+    assert loaded.positions["steps.build.depends_on.1"] == (6, 24)
+    assert loaded.locate("steps.build.on_fail.goto").line == 3  # falls back to the step
+
+
+def test_visor_only_top_level_keys_warn_and_are_ignored(tmp_path: Path) -> None:
+    loaded = _load(
+        tmp_path,
+        """
+        version: "1.0"
+        max_parallelism: 3
+        output:
+          pr_comment: {format: markdown}
+        steps:
+          a: {type: noop}
+        """,
+    )
+    path = tmp_path / ".visor.yaml"
+    assert loaded.warnings == (
+        f"{path}:2:1: max_parallelism: Visor setting not used by visor_mem; ignored",
+        f"{path}:3:1: output: Visor setting not used by visor_mem; ignored",
+    )
+
+
+def test_extension_keys_are_ignored_everywhere(tmp_path: Path) -> None:
+    loaded = _load(
+        tmp_path,
+        """
+        x-defaults: &save {type: memory, operation: set}
+        steps:
+          a:
+            <<: *save
+            key: k
+            value: {x-kept: 1}
+            x-note: ignored
+        """,
+    )
+    step = loaded.model.steps["a"]
+    assert isinstance(step, MemoryStepModel)
+    assert (step.key, step.value) == ("k", {"x-kept": 1})
+    assert loaded.warnings == ()
+
+
+def test_checks_alias_and_logger_type(tmp_path: Path) -> None:
+    loaded = _load(
+        tmp_path,
+        """
+        version: 1
+        checks:
+          say: {type: logger, message: hi}
+          run-js: {type: script, script_js: "return 1"}
+        """,
+    )
+    assert loaded.model.version == "1"
+    assert isinstance(loaded.model.steps["say"], LogStepModel)
+    script = loaded.model.steps["run-js"]
+    assert isinstance(script, ScriptStepModel)
+    assert script.content == "return 1"
+    assert loaded.locate("steps.say.message").line == 3
+
+
+def test_values_keep_yaml_types_and_dates_stay_text(tmp_path: Path) -> None:
+    loaded = _load(
+        tmp_path,
+        """
+        steps:
+          a: {type: memory, operation: set, key: k, value: [1, 2.5, true, null, 2024-01-31, "007"]}
+        """,
+    )
+    step = loaded.model.steps["a"]
+    assert isinstance(step, MemoryStepModel)
+    assert step.value == [1, 2.5, True, None, "2024-01-31", "007"]
+
+
+def test_mapping_input(tmp_path: Path) -> None:
+    loaded = load_config({"version": "1.0", "output": {}, "steps": {"a": {"type": "noop"}}})
+    assert loaded.path is None
+    assert list(loaded.model.steps) == ["a"]
+    assert loaded.warnings == ("output: Visor setting not used by visor_mem; ignored",)
+
+
+def test_long_chain_has_no_recursion_problem(tmp_path: Path) -> None:
+    lines = ["steps:"] + [
+        f"  s{i}: {{type: noop, depends_on: [s{i - 1}]}}" if i else "  s0: {type: noop}" for i in range(3000)
+    ]
+    path = tmp_path / "chain.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert len(load_config(path).model.steps) == 3000

@@ -1,0 +1,23 @@
+"""``visor validate [CONFIG]``: check a config file without running anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from visor_mem.config import load_config
+
+
+@click.command()
+@click.argument("config", default=".visor.yaml", type=click.Path(path_type=Path))
+def validate(config: Path) -> None:
+    """Check CONFIG (default: ./.visor.yaml) and report the first problem with its line.
+
+    Exits 0 when the config is valid, 2 when it is not.
+    """
+    loaded = load_config(config)  # ConfigError reaches the CLI's error boundary: one line, exit 2
+    for warning in loaded.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    count = len(loaded.model.steps)
+    click.echo(f"✓ {config} is valid: {count} step{'' if count == 1 else 's'}")

@@ -1,0 +1,105 @@
+"""The JSON Schema of ``.visor.yaml``, generated from the pydantic models.
+
+pydantic emits JSON Schema 2020-12; the YAML language server in editors reads
+draft-07, so :func:`to_draft07` converts.  :func:`visor_schema` then adds what
+the models accept through validators rather than types (``checks`` for
+``steps``, a bare string where a list is expected, ``x-*`` keys, the Visor
+settings that are ignored), so that editors do not flag valid configs.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from visor_mem.config.models import VISOR_ONLY_TOP_LEVEL_KEYS, VisorConfig
+from visor_mem.config.step_models import EXTENSION_PREFIX, SINGLE_OR_LIST_FIELDS
+
+DRAFT_07 = "http://json-schema.org/draft-07/schema#"
+_OLD_REFS = "#/$defs/"
+_NEW_REFS = "#/definitions/"
+
+Schema = dict[str, Any]
+
+
+def visor_schema() -> Schema:
+    """The draft-07 schema of a config file, as ``visor schema`` prints it."""
+    schema = to_draft07(VisorConfig.model_json_schema(by_alias=True))
+    for definition in [schema, *schema.get("definitions", {}).values()]:
+        _accept_single_items(definition)
+        _allow_extensions(definition)
+    _accept_visor_root(schema)
+    _accept_script_js(schema["definitions"]["ScriptStepModel"])
+    return schema
+
+
+def to_draft07(schema: Schema) -> Schema:
+    """Convert a pydantic (2020-12) schema to draft-07, without changing its meaning."""
+    converted: Schema = _convert(copy.deepcopy(schema))
+    if "$defs" in converted:
+        converted["definitions"] = converted.pop("$defs")
+    return {"$schema": DRAFT_07, **converted}
+
+
+def _convert(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_convert(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    result = {key: _convert(value) for key, value in node.items()}
+    if isinstance(result.get("$ref"), str):
+        result["$ref"] = result["$ref"].replace(_OLD_REFS, _NEW_REFS, 1)
+    mapping = (
+        result.get("discriminator", {}).get("mapping")
+        if isinstance(result.get("discriminator"), dict)
+        else None
+    )
+    if isinstance(mapping, dict):
+        result["discriminator"]["mapping"] = {
+            k: v.replace(_OLD_REFS, _NEW_REFS, 1) for k, v in mapping.items()
+        }
+    if "prefixItems" in result:  # 2020-12 tuples: draft-07 spells them items [...] + additionalItems
+        rest = result.pop("items", None)
+        result["items"] = result.pop("prefixItems")
+        if rest is not None:
+            result["additionalItems"] = rest
+    return result
+
+
+def _accept_single_items(definition: Schema) -> None:
+    """``depends_on: build`` is accepted as ``depends_on: [build]``."""
+    for name, prop in definition.get("properties", {}).items():
+        if name in SINGLE_OR_LIST_FIELDS and prop.get("type") == "array":
+            single = prop["items"]
+            array = {key: value for key, value in prop.items() if key not in ("description", "title")}
+            described = {key: prop[key] for key in ("description", "title") if key in prop}
+            definition["properties"][name] = {**described, "anyOf": [single, array]}
+
+
+def _allow_extensions(definition: Schema) -> None:
+    if definition.get("additionalProperties") is False:
+        definition["patternProperties"] = {f"^{EXTENSION_PREFIX}": {}}
+
+
+def _accept_visor_root(schema: Schema) -> None:
+    properties = schema["properties"]
+    properties["version"] = {**properties["version"], "type": ["string", "number"]}
+    properties["checks"] = {**properties["steps"], "description": "Alias of steps."}
+    for key in sorted(VISOR_ONLY_TOP_LEVEL_KEYS):
+        properties[key] = {"description": "Visor setting; accepted and ignored by visor_mem."}
+    schema["required"] = [key for key in schema.get("required", []) if key != "steps"]
+    if not schema["required"]:
+        del schema["required"]
+    schema["oneOf"] = [{"required": ["steps"]}, {"required": ["checks"]}]
+
+
+def _accept_script_js(definition: Schema) -> None:
+    definition["properties"]["script_js"] = {"type": "string", "description": "Alias of content."}
+    definition["required"] = [key for key in definition["required"] if key != "content"]
+    definition["oneOf"] = [{"required": ["content"]}, {"required": ["script_js"]}]
+
+
+def render_schema() -> str:
+    """The schema as the text of ``schemas/visor.schema.json`` (2-space JSON, final newline)."""
+    return json.dumps(visor_schema(), indent=2, ensure_ascii=False) + "\n"
