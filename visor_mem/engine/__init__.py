@@ -30,8 +30,15 @@ from visor_mem.store.memory import DictStore
 from visor_mem.store.scoped import Memory, NamespaceLimits
 
 STANDALONE_PR = {
-    "number": 0, "title": "Standalone Workflow Execution", "body": "", "author": "system",
-    "base": "main", "head": "HEAD", "files": [], "totalAdditions": 0, "totalDeletions": 0,
+    "number": 0,
+    "title": "Standalone Workflow Execution",
+    "body": "",
+    "author": "system",
+    "base": "main",
+    "head": "HEAD",
+    "files": [],
+    "totalAdditions": 0,
+    "totalDeletions": 0,
 }
 """The ``pr`` object outside a pull request (as Visor provides it)."""
 
@@ -59,20 +66,33 @@ def _open(loaded: LoadedConfig, options: RunOptions) -> Store:
 
 def _run_with_store(loaded: LoadedConfig, options: RunOptions, store: Store, started: float) -> RunResult:
     model = loaded.model
-    limits = {ns: NamespaceLimits(lim.max_keys, lim.max_value_bytes) for ns, lim in model.memory.limits.items()}
+    limits = {
+        ns: NamespaceLimits(lim.max_keys, lim.max_value_bytes) for ns, lim in model.memory.limits.items()
+    }
     memory = Memory(store, model.memory.namespace, limits)
     session = Memory(DictStore())
     env = _environment(loaded, options.environ)
-    ctx = EvalContext(memory=memory, session=session, pr={**STANDALONE_PR, **options.pr}, env=env,
-                      vars=dict(options.vars))
+    ctx = EvalContext(
+        memory=memory, session=session, pr={**STANDALONE_PR, **options.pr}, env=env, vars=dict(options.vars)
+    )
     exprs = Expressions(
-        ctx, js_timeout=options.js_timeout or model.limits.js_timeout,
-        js_memory_mb=model.limits.js_memory_mb, log=lambda text: _js_log(options, text),
+        ctx,
+        js_timeout=options.js_timeout or model.limits.js_timeout,
+        js_memory_mb=model.limits.js_memory_mb,
+        log=lambda text: _js_log(options, text),
     )
     plan = build_plan(model, options)
     services = Services(
-        loaded=loaded, plan=plan, kinds=new_kinds(), exprs=exprs, memory=memory, session=session,
-        store=store, record_output=ctx.outputs.record, env=env, sink=options.on_event,
+        loaded=loaded,
+        plan=plan,
+        kinds=new_kinds(),
+        exprs=exprs,
+        memory=memory,
+        session=session,
+        store=store,
+        record_output=ctx.outputs.record,
+        env=env,
+        sink=options.on_event,
         max_runs=model.limits.max_runs_per_step,
     )
     defaults = model.routing.defaults.on_fail if model.routing.defaults else None
@@ -95,7 +115,8 @@ def _run_with_store(loaded: LoadedConfig, options: RunOptions, store: Store, sta
 
 def _results(states: Mapping[str, StepState]) -> dict[str, StepResult]:
     recovered = {
-        name for name, state in states.items()
+        name
+        for name, state in states.items()
         if state.recovered_by and states[state.recovered_by].phase == "success"
     }
     return {name: state.result(name in recovered) for name, state in states.items()}

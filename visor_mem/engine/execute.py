@@ -55,7 +55,9 @@ class Executor:
         self.services = services
         self.states = states
         # Checked once: isinstance against a runtime Protocol is slow in a hot loop.
-        self.parallel_types = frozenset(t for t, kind in services.kinds.items() if isinstance(kind, ParallelKind))
+        self.parallel_types = frozenset(
+            t for t, kind in services.kinds.items() if isinstance(kind, ParallelKind)
+        )
         self._base_dir = services.loaded.base_dir
 
     def call(self, name: str, args: Mapping[str, JSON] | None = None) -> StepCall:
@@ -63,9 +65,16 @@ class Executor:
         svc = self.services
         model = svc.plan.steps[name]
         return StepCall(
-            name=name, model=model, exprs=svc.exprs, memory=svc.memory, session=svc.session,
-            locate=lambda f: svc.loaded.locate(f"steps.{name}.{f}"), base_dir=self._base_dir,
-            env=svc.env, args=args or {}, timeout=model.timeout,
+            name=name,
+            model=model,
+            exprs=svc.exprs,
+            memory=svc.memory,
+            session=svc.session,
+            locate=lambda f: svc.loaded.locate(f"steps.{name}.{f}"),
+            base_dir=self._base_dir,
+            env=svc.env,
+            args=args or {},
+            timeout=model.timeout,
             log=lambda level, text: svc.sink(LogMessage(name, level, text)),
         )
 
@@ -91,7 +100,9 @@ class Executor:
         field = "max_runs" if model.max_runs else "limits.max_runs_per_step"
         return LoopBudgetExceeded(f"step '{name}' reached {field} = {limit}; not run again")
 
-    def execute(self, name: str, args: Mapping[str, JSON] | None = None, launched: Launched | None = None) -> bool:
+    def execute(
+        self, name: str, args: Mapping[str, JSON] | None = None, launched: Launched | None = None
+    ) -> bool:
         """Run one execution (``if`` already checked); True when it succeeded."""
         state = self.states[name]
         state.runs += 1

@@ -117,7 +117,9 @@ def _split_tags(values: Iterable[str]) -> set[str]:
     return {tag.strip() for value in values for tag in value.split(",") if tag.strip()}
 
 
-def _closure(names: Iterable[str], steps: Mapping[str, StepBase], deps: Mapping[str, tuple[str, ...]]) -> set[str]:
+def _closure(
+    names: Iterable[str], steps: Mapping[str, StepBase], deps: Mapping[str, tuple[str, ...]]
+) -> set[str]:
     """The named steps and everything they depend on."""
     selected: set[str] = set()
     queue = deque(names)

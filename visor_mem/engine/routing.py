@@ -82,8 +82,10 @@ class Router:
         own: Hook | None = getattr(model, which)
         if which != "on_fail" or own is None or self._defaults is None:
             return own
-        merged = {**self._defaults.model_dump(exclude_unset=True, by_alias=True),
-                  **own.model_dump(exclude_unset=True, by_alias=True)}
+        merged = {
+            **self._defaults.model_dump(exclude_unset=True, by_alias=True),
+            **own.model_dump(exclude_unset=True, by_alias=True),
+        }
         return FailHook.model_validate(merged)
 
     def _run_hook(self, name: str, which: str) -> None:
@@ -101,7 +103,9 @@ class Router:
         if target is not None:
             self._queue_jump(name, which, target)
 
-    def _run_target(self, name: str, which: str, target: str, args: dict[str, JSON] | None, action: str) -> None:
+    def _run_target(
+        self, name: str, which: str, target: str, args: dict[str, JSON] | None, action: str
+    ) -> None:
         self.spend(name, which, action, f"{name} -> {target} ({action})")
         self._decide(name, which, action, target)
         assert self._activate is not None
@@ -125,8 +129,9 @@ class Router:
                 return self._known(name, which, "goto_js", value)
             if value in (None, False, ""):
                 return None
-            raise RoutingError(f"goto_js must return a step name or null, got {value!r}",
-                               self._where(name, which, "goto_js"))
+            raise RoutingError(
+                f"goto_js must return a step name or null, got {value!r}", self._where(name, which, "goto_js")
+            )
         return hook.goto
 
     def _queue_jump(self, name: str, which: str, target: str) -> None:

@@ -24,7 +24,9 @@ from visor_mem.store.base import JSON
 class Runner:
     """Runs a plan to the end."""
 
-    def __init__(self, services: Services, router_limits: tuple[int, Any], max_parallel: int, fail_fast: bool) -> None:
+    def __init__(
+        self, services: Services, router_limits: tuple[int, Any], max_parallel: int, fail_fast: bool
+    ) -> None:
         self.services = services
         plan = services.plan
         self.states = {name: StepState(name) for name in plan.order}

@@ -54,9 +54,14 @@ class StepState:
             status = "skipped"
             reason = reason or ("run target, never triggered" if self.phase == "dormant" else "never ran")
         return StepResult(
-            name=self.name, status=status,  # type: ignore[arg-type]
-            output=self.output, error=self.error, reason=reason, runs=self.runs,
-            duration_ms=self.duration_ms, route=tuple(self.route),
+            name=self.name,
+            status=status,  # type: ignore[arg-type]
+            output=self.output,
+            error=self.error,
+            reason=reason,
+            runs=self.runs,
+            duration_ms=self.duration_ms,
+            route=tuple(self.route),
         )
 
 

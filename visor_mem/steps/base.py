@@ -54,7 +54,9 @@ class StepCall:
 
     def render(self, field_name: str, template: str, **extra: JSON) -> str:
         """Render a Liquid field of this step; ``args`` of a routed run are visible."""
-        return self.exprs.render(template, where=self.locate(field_name), extra={"args": dict(self.args), **extra})
+        return self.exprs.render(
+            template, where=self.locate(field_name), extra={"args": dict(self.args), **extra}
+        )
 
 
 @runtime_checkable

@@ -110,8 +110,14 @@ class CommandStep:
     def _execute(self, command: str, cwd: Path, env: dict[str, str], timeout: float | None) -> Completed:
         try:
             process = subprocess.Popen(
-                [SHELL, "-c", command], cwd=cwd, env=env, text=True, start_new_session=True,
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                [SHELL, "-c", command],
+                cwd=cwd,
+                env=env,
+                text=True,
+                start_new_session=True,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
             )
         except OSError as err:
             return Completed(exit_code=127, stdout="", stderr=f"cannot start command: {err}")

@@ -78,9 +78,7 @@ class Memory:
 
     # -- writes ------------------------------------------------------------
 
-    def set(
-        self, key: str, value: JSON, namespace: str | None = None, ttl: float | None = None
-    ) -> JSON:
+    def set(self, key: str, value: JSON, namespace: str | None = None, ttl: float | None = None) -> JSON:
         ns = self.ns(namespace)
         value = copy_json(value, f"value of '{key}'")
         self._check_new_key(ns, key)

@@ -61,9 +61,7 @@ def copy_json(value: object, where: str = "value") -> JSON:
                 raise MemoryOperationError(f"{where} has a non-string object key: {key!r}")
             copied[key] = copy_json(item, where)
         return copied
-    raise MemoryOperationError(
-        f"{where} is not a JSON value (got {type(value).__name__})"
-    )
+    raise MemoryOperationError(f"{where} is not a JSON value (got {type(value).__name__})")
 
 
 def appended(old: JSON, new: JSON) -> list[JSON]:
@@ -82,9 +80,7 @@ def appended(old: JSON, new: JSON) -> list[JSON]:
 def check_amount(amount: object) -> int | float:
     """The increment amount, which must be a number."""
     if not is_number(amount):
-        raise MemoryOperationError(
-            f"Increment amount must be a number, got {js_typeof(amount)}"
-        )
+        raise MemoryOperationError(f"Increment amount must be a number, got {js_typeof(amount)}")
     return amount  # type: ignore[return-value]
 
 
