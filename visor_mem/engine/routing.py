@@ -99,9 +99,9 @@ class Router:
         if hook.run_js:
             for target in self._run_js(name, which, hook.run_js):
                 self._run_target(name, which, target, None, "run_js")
-        target = self._jump_target(name, which, hook)
-        if target is not None:
-            self._queue_jump(name, which, target)
+        jump = self._jump_target(name, which, hook)
+        if jump is not None:
+            self._queue_jump(name, which, jump)
 
     def _run_target(
         self, name: str, which: str, target: str, args: dict[str, JSON] | None, action: str

@@ -42,7 +42,7 @@ def parse_stdout(text: str) -> JSON:
     if not trimmed:
         return ""
     try:
-        return json.loads(trimmed)  # type: ignore[no-any-return]
+        return json.loads(trimmed)
     except ValueError:
         return trimmed
 

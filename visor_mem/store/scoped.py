@@ -19,6 +19,11 @@ from visor_mem.store.semantics import copy_json, encoded_size
 
 _CHANGE_LOG_LIMIT = 4096
 
+# Memory has a method named ``list``; these aliases keep annotations readable below it.
+KeyList = list[str]
+ValueList = list[JSON]
+ChangeList = list["Change"]
+
 
 @dataclass(frozen=True)
 class NamespaceLimits:
@@ -49,7 +54,7 @@ class Memory:
         self.default_namespace = default_namespace or "default"
         self._limits = limits or {}
         self.revision = 0
-        self._changes: list[Change] = []
+        self._changes: ChangeList = []
         self._changes_start = 0
 
     def ns(self, namespace: str | None) -> str:
@@ -64,13 +69,13 @@ class Memory:
     def has(self, key: str, namespace: str | None = None) -> bool:
         return self.store.has(key, self.ns(namespace))
 
-    def list(self, namespace: str | None = None) -> list[str]:
+    def list(self, namespace: str | None = None) -> KeyList:
         return self.store.keys(self.ns(namespace))
 
     def get_all(self, namespace: str | None = None) -> dict[str, JSON]:
         return self.store.get_all(self.ns(namespace))
 
-    def namespaces(self) -> list[str]:
+    def namespaces(self) -> KeyList:
         return self.store.namespaces()
 
     def dump(self) -> Dump:
@@ -89,7 +94,7 @@ class Memory:
 
     def append(
         self, key: str, value: JSON, namespace: str | None = None, ttl: float | None = None
-    ) -> list[JSON]:
+    ) -> ValueList:
         ns = self.ns(namespace)
         value = copy_json(value, f"value of '{key}'")
         self._check_new_key(ns, key)
@@ -138,7 +143,7 @@ class Memory:
 
     # -- change tracking for the JS mirror ------------------------------------
 
-    def changes_since(self, revision: int) -> list[Change] | None:
+    def changes_since(self, revision: int) -> ChangeList | None:
         """Keys changed after ``revision``; None when too old (reload everything)."""
         if revision < self._changes_start:
             return None
