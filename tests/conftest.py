@@ -13,6 +13,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,9 +55,7 @@ def _wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"redis-server did not answer on port {port} within {REDIS_START_TIMEOUT_S} s")
 
 
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    """Start redis-server on a free port (no persistence), stop it at the end."""
+def _redis_binary() -> str:
     binary = shutil.which("redis-server")
     if binary is None:
         if os.environ.get("VISOR_SKIP_REDIS") == "1":
@@ -64,21 +63,15 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
         pytest.fail(
             "redis-server is not on PATH: apt-get install -y redis-server (or set VISOR_SKIP_REDIS=1)"
         )
-    folder: Path = tmp_path_factory.mktemp("redis")
+    return binary
+
+
+@contextmanager
+def running_redis(folder: Path) -> Iterator[RedisServer]:
+    """A redis-server on a free port of 127.0.0.1, without persistence, stopped at exit."""
     port = _free_port()
-    command = [
-        binary,
-        "--port",
-        str(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--dir",
-        str(folder),
-    ]
+    command = [_redis_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    command += ["--appendonly", "no", "--dir", str(folder)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_until_listening(port, process)
@@ -90,6 +83,20 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """The session's redis-server."""
+    with running_redis(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of this test alone (which it may stop)."""
+    with running_redis(tmp_path) as server:
+        yield server
 
 
 @pytest.fixture

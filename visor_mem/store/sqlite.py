@@ -165,44 +165,49 @@ class SqliteStore:
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
         """A write transaction (BEGIN IMMEDIATE), or the one already open."""
-        with self._lock:
+        with self._lock, _errors(self.path):
             if self._depth:
-                self._depth += 1
-                try:
-                    yield self._db
-                finally:
-                    self._depth -= 1
+                yield from self._joined()
                 return
-            with _errors(self.path):
-                self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("BEGIN IMMEDIATE")
             self._depth = 1
             try:
                 self._purge_expired()
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._end("ROLLBACK")
                 raise
             else:
-                with _errors(self.path):
-                    self._db.execute("COMMIT")
+                self._end("COMMIT")
             finally:
                 self._depth = 0
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
         """A read snapshot, or the transaction already open."""
-        with self._lock:
+        with self._lock, _errors(self.path):
             if self._depth:
-                yield self._db
+                yield from self._joined()
                 return
-            with _errors(self.path):
-                self._db.execute("BEGIN")
+            self._db.execute("BEGIN")
             self._depth = 1
             try:
                 yield self._db
             finally:
                 self._depth = 0
-                self._db.execute("COMMIT")
+                self._end("COMMIT")
+
+    def _joined(self) -> Iterator[sqlite3.Connection]:
+        self._depth += 1
+        try:
+            yield self._db
+        finally:
+            self._depth -= 1
+
+    def _end(self, statement: str) -> None:
+        """COMMIT or ROLLBACK, unless SQLite already ended the transaction after an error."""
+        if self._db.in_transaction:
+            self._db.execute(statement)
 
     def _row(self, key: str, namespace: str) -> tuple[str, float | None] | None:
         with self._reading() as db:
