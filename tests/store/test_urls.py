@@ -32,6 +32,7 @@ CASES = [
     Case("csv:./m.csv", "file", "/base/m.csv", "csv"),
     Case("csv:/abs/m.csv", "file", "/abs/m.csv", "csv"),
     Case("sqlite:///abs/x.db", "sqlite", "/abs/x.db"),
+    Case("sqlite:////abs/x.db", "sqlite", "/abs/x.db"),
     Case("sqlite:x.db", "sqlite", "/base/x.db"),
     Case("sqlite:./sub/x.db", "sqlite", "/base/sub/x.db"),
     Case("SQLITE:x.db", "sqlite", "/base/x.db"),

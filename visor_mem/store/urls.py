@@ -45,7 +45,7 @@ def _path(url: str, rest: str, base_dir: Path) -> str:
     if rest.startswith("//"):
         if not rest.startswith("///"):
             raise UsageError(f"bad store URL '{url}': a host is not allowed here; {_EXPECTED}")
-        rest = rest[2:]
+        rest = "/" + rest.lstrip("/")  # sqlite:////abs/x.db means the same
     if not rest or rest.endswith("/"):
         raise UsageError(f"bad store URL '{url}': no file name; {_EXPECTED}")
     return str(base_dir / rest)
