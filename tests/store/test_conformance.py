@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -65,6 +65,7 @@ class Harness:
 
     def open(self) -> Store:
         store = BACKENDS[self.config.storage](config=self.config, base_dir=self.base_dir, clock=self.clock)
+        assert isinstance(store, Store)
         self.opened.append(store)
         return store
 
@@ -76,6 +77,12 @@ class Harness:
         store.close()
         self.opened.remove(store)
         return self.open()
+
+
+def test_every_storage_of_the_config_schema_is_under_test() -> None:
+    storages = set(get_args(MemoryConfig.model_fields["storage"].annotation))
+    assert set(BACKENDS) <= storages
+    assert {b.storage for b in BACKEND_LIST} == storages
 
 
 def _harness(request: pytest.FixtureRequest, backend: Backend, tmp_path: Path) -> Iterator[Harness]:

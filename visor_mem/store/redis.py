@@ -23,6 +23,7 @@ snapshots.  It does not isolate other clients from the intermediate states.
 from __future__ import annotations
 
 import json
+import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -72,13 +73,14 @@ return out
 # KEYS: values, order, expiry, seq, namespaces, nsseq
 # ARGV: now, namespace, key, check ('1': compare first), expected value, expected expiry,
 #       new value, new expiry ('' = none).  A missing value or expiry reads as ''.
+# Returns {1}, or {0, current value, current expiry} when the comparison failed.
 _PUT = (
     _PURGE
     + """
 if ARGV[4] == '1' then
   local cur = redis.call('HGET', KEYS[1], ARGV[3]) or ''
   local exp = redis.call('ZSCORE', KEYS[3], ARGV[3]) or ''
-  if cur ~= ARGV[5] or exp ~= ARGV[6] then return 0 end
+  if cur ~= ARGV[5] or exp ~= ARGV[6] then return {0, cur, exp} end
 end
 redis.call('HSET', KEYS[1], ARGV[3], ARGV[7])
 if not redis.call('ZSCORE', KEYS[2], ARGV[3]) then
@@ -92,7 +94,7 @@ end
 if not redis.call('ZSCORE', KEYS[5], ARGV[2]) then
   redis.call('ZADD', KEYS[5], redis.call('INCR', KEYS[6]), ARGV[2])
 end
-return 1
+return {1}
 """
 )
 
@@ -250,7 +252,8 @@ class RedisStore:
 
     def _put(
         self, namespace: str, key: str, value: JSON, expiry: str, expected: tuple[str, str] | None
-    ) -> bool:
+    ) -> tuple[str, str] | None:
+        """Write; with ``expected``, only if the key still holds it (else return what it holds)."""
         keys = [
             *self._ns_keys(namespace),
             self._key(namespace, "seq"),
@@ -259,18 +262,24 @@ class RedisStore:
         ]
         check = ["1", *expected] if expected is not None else ["0", "", ""]
         args = [self._clock(), namespace, key, *check, _encode(value), expiry]
-        return bool(self._run("put", keys, args))
+        reply = self._run("put", keys, args)
+        return None if reply[0] == 1 else (_text(reply[1]), _text(reply[2]))
 
     def _update(self, namespace: str, key: str, ttl: float | None, compute: Callable[[JSON], JSON]) -> Any:
-        """Read, compute with the value rules, compare-and-set; retry on a lost race."""
+        """Compute with the value rules and compare-and-set; on a lost race, retry
+        from the state the failed write returned, after a short random pause."""
         self._remember(namespace)
-        for _ in range(CAS_ATTEMPTS):
-            raw, expiry = self._read(namespace, key)
-            old = MISSING if raw is None else json.loads(raw)
+        raw, expiry = self._read(namespace, key)
+        current = (raw or "", expiry)
+        for attempt in range(CAS_ATTEMPTS):
+            old = json.loads(current[0]) if current[0] else MISSING
             new = compute(old)
-            kept = expiry if ttl is None and raw is not None else self._expiry(ttl)
-            if self._put(namespace, key, new, kept, (raw or "", expiry)):
+            kept = current[1] if ttl is None and current[0] else self._expiry(ttl)
+            lost = self._put(namespace, key, new, kept, current)
+            if lost is None:
                 return new
+            current = lost
+            time.sleep(random.uniform(0, 0.0002 * min(attempt + 1, 10)))  # noqa: S311 - jitter
         raise StoreError(f"redis {self.url}: key '{key}' kept changing; gave up after {CAS_ATTEMPTS} tries")
 
     def _expiry(self, ttl: float | None) -> str:
