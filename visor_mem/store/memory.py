@@ -96,7 +96,7 @@ class DictStore:
         entries = self._data.get(namespace)
         if entries is None or self._live(namespace, key) is None:
             return False
-        self._remember_key(namespace, key)
+        self._remember_deleted(namespace, key)
         del entries[key]
         self._on_change("delete", namespace, key, None)
         return True
@@ -193,6 +193,26 @@ class DictStore:
         else:
             self._undo.append(lambda: self._drop_key(namespace, key))
 
+    def _remember_deleted(self, namespace: str, key: str) -> None:
+        """Undo of a delete puts the key back at its position, not at the end."""
+        if self._undo is None:
+            return
+        entries = self._data[namespace]
+        order = list(entries)
+        old, followers = entries[key], order[order.index(key) + 1 :]
+        self._undo.append(lambda: self._reinsert(namespace, key, old, followers))
+
+    def _reinsert(self, namespace: str, key: str, entry: Entry, followers: list[str]) -> None:
+        """Re-add ``key`` before ``followers``, reported as plain deletes and sets."""
+        entries = self._data.setdefault(namespace, {})
+        moved = {k: entries.pop(k) for k in followers if k in entries}
+        entries[key] = entry
+        self._on_change("set", namespace, key, entry)
+        for follower, moved_entry in moved.items():
+            entries[follower] = moved_entry
+            self._on_change("delete", namespace, follower, None)
+            self._on_change("set", namespace, follower, moved_entry)
+
     def _remember_namespace(self, namespace: str) -> None:
         if self._undo is None:
             return
@@ -221,6 +241,6 @@ class DictStore:
         self._data = dict(snapshot)
 
 
-def new_memory_store(**_: Any) -> DictStore:
+def new_memory_store(clock: Callable[[], float] = time.time, **_: Any) -> DictStore:
     """Registry factory for ``storage: memory``."""
-    return DictStore()
+    return DictStore(clock=clock)

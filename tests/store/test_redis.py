@@ -1,0 +1,110 @@
+"""What the Redis backend adds to the conformance battery: connection errors, layout, purge."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from pathlib import Path
+from typing import Protocol
+
+import pytest
+import redis
+
+from visor_mem.config.models import MemoryConfig
+from visor_mem.errors import StoreError
+from visor_mem.store import open_store
+from visor_mem.store.redis import PREFIX, RedisStore
+
+
+class RedisServer(Protocol):
+    """The ``private_redis`` fixture of conftest.py."""
+
+    process: subprocess.Popen[bytes]
+
+    def url(self, db: int = 0) -> str: ...
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_connection_failure_names_the_url() -> None:
+    url = f"redis://127.0.0.1:{_free_port()}/0"
+    with pytest.raises(StoreError, match=f"cannot connect to redis at {url}") as caught:
+        RedisStore(url)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_malformed_url_is_a_store_error() -> None:
+    with pytest.raises(StoreError, match="cannot connect to redis at http://x"):
+        RedisStore("http://x")
+
+
+def test_registry_opens_the_configured_url(redis_url: str, tmp_path: Path) -> None:
+    store = open_store(MemoryConfig(storage="redis", url=redis_url), tmp_path)
+    store.set("k", 1, "ns")
+    store.close()
+    client = redis.Redis.from_url(redis_url)
+    assert client.hget(f"{PREFIX}ns:ns:values", "k") == b"1"
+    client.close()
+
+
+def test_expired_keys_are_purged_from_the_server(redis_url: str) -> None:
+    clock = Clock()
+    store = RedisStore(redis_url, clock=clock)
+    store.set("short", 1, "ns", ttl=5)
+    store.set("long", 1, "ns", ttl=50)
+    clock.now += 10
+    assert store.keys("ns") == ["long"]
+    client = redis.Redis.from_url(redis_url)
+    assert client.hkeys(f"{PREFIX}ns:ns:values") == [b"long"]
+    assert client.zrange(f"{PREFIX}ns:ns:order", 0, -1) == [b"long"]
+    assert client.zrange(f"{PREFIX}ns:ns:expiry", 0, -1) == [b"long"]
+    client.close()
+    store.close()
+
+
+def test_ttl_survives_reconnect(redis_url: str) -> None:
+    clock = Clock()
+    store = RedisStore(redis_url, clock=clock)
+    store.set("k", 1, "ns", ttl=5)
+    store.close()
+    store = RedisStore(redis_url, clock=clock)
+    assert store.get("k", "ns") == 1
+    clock.now += 6
+    assert store.get("k", "ns") is None
+    store.close()
+
+
+def test_two_clients_interleave_without_lost_updates(redis_url: str) -> None:
+    first, second = RedisStore(redis_url), RedisStore(redis_url)
+    for _ in range(10):
+        first.increment("n", 1, "ns")
+        second.append("l", 1, "ns")
+        second.increment("n", 1, "ns")
+    assert first.get("n", "ns") == 20
+    assert first.get("l", "ns") == [1] * 10
+    first.close()
+    second.close()
+
+
+def test_server_going_away_is_a_store_error(private_redis: RedisServer) -> None:
+    url = private_redis.url(0)
+    store = RedisStore(url)
+    store.set("k", 1, "ns")
+    private_redis.process.terminate()
+    private_redis.process.wait(timeout=10)
+    with pytest.raises(StoreError, match=f"redis {url}"):
+        store.set("k", 2, "ns")
+    store.close()

@@ -1,0 +1,191 @@
+"""What the SQLite backend adds to the conformance battery: files, schema, WAL, purge."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from visor_mem.config.models import MemoryConfig
+from visor_mem.errors import StoreError
+from visor_mem.store import open_store
+from visor_mem.store.sqlite import SqliteStore, new_sqlite_store
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_relative_file_is_resolved_against_base_dir(tmp_path: Path) -> None:
+    store = open_store(MemoryConfig(storage="sqlite", file="sub/m.db"), tmp_path)
+    store.set("k", 1, "ns")
+    store.close()
+    assert (tmp_path / "sub" / "m.db").is_file()
+
+
+def test_database_is_in_wal_mode(tmp_path: Path) -> None:
+    SqliteStore(tmp_path / "m.db").close()
+    with sqlite3.connect(tmp_path / "m.db") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+@dataclass(frozen=True)
+class Broken:
+    id: str
+    content: bytes | None  # raw bytes of the file, or None: build with sql
+    sql: str
+    message: str
+
+
+BROKEN = [
+    Broken("text-file", b"namespace,key,value,type\ndefault,a,1,number\n", "", "not a SQLite database"),
+    Broken("json-file", b'{"default": {"a": 1}}', "", "not a SQLite database"),
+    Broken("other-app", None, "CREATE TABLE users (id INTEGER)", "no table 'visor_meta'"),
+    Broken(
+        "wrong-columns",
+        None,
+        "CREATE TABLE visor_meta (name TEXT, value TEXT); CREATE TABLE visor_namespaces (name TEXT);"
+        "CREATE TABLE visor_entries (namespace TEXT)",
+        "table 'visor_namespaces' has columns",
+    ),
+    Broken(
+        "future-version",
+        None,
+        "CREATE TABLE visor_meta (name TEXT, value TEXT); CREATE TABLE visor_namespaces (name TEXT, seq INT);"
+        "CREATE TABLE visor_entries (namespace TEXT, key TEXT, value TEXT, expires_at REAL, seq INT);"
+        "INSERT INTO visor_meta VALUES ('schema_version', '99')",
+        "schema version 99, expected 1",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=[c.id for c in BROKEN])
+def test_a_foreign_file_is_refused_and_left_byte_identical(tmp_path: Path, case: Broken) -> None:
+    path = tmp_path / "m.db"
+    if case.content is not None:
+        path.write_bytes(case.content)
+    else:
+        with sqlite3.connect(path) as db:
+            db.executescript(case.sql)
+        db.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match=case.message) as caught:
+        SqliteStore(path)
+    assert str(path) in str(caught.value)
+    assert "\n" not in str(caught.value)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.db"]  # no -wal / -shm left behind
+
+
+def test_an_unopenable_path_is_a_store_error(tmp_path: Path) -> None:
+    (tmp_path / "dir.db").mkdir()
+    with pytest.raises(StoreError, match="dir.db"):
+        SqliteStore(tmp_path / "dir.db")
+
+
+def test_an_empty_file_becomes_a_new_store(tmp_path: Path) -> None:
+    (tmp_path / "m.db").touch()
+    store = SqliteStore(tmp_path / "m.db")
+    store.set("k", 1, "ns")
+    assert store.dump() == {"ns": {"k": 1}}
+    store.close()
+
+
+def test_expired_rows_are_purged_from_the_file(tmp_path: Path) -> None:
+    clock = Clock()
+    store = SqliteStore(tmp_path / "m.db", clock=clock)
+    store.set("short", 1, "ns", ttl=5)
+    store.set("long", 1, "ns", ttl=50)
+    clock.now += 10
+    store.set("other", 1, "ns2")  # any write purges
+    store.close()
+    with sqlite3.connect(tmp_path / "m.db") as db:
+        keys = [row[0] for row in db.execute("SELECT key FROM visor_entries ORDER BY namespace, seq")]
+    assert keys == ["long", "other"]
+
+
+def test_ttl_survives_reopen(tmp_path: Path) -> None:
+    clock = Clock()
+    store = SqliteStore(tmp_path / "m.db", clock=clock)
+    store.set("k", 1, "ns", ttl=5)
+    store.close()
+    store = SqliteStore(tmp_path / "m.db", clock=clock)
+    assert store.get("k", "ns") == 1
+    clock.now += 6
+    assert store.get("k", "ns") is None
+    store.close()
+
+
+def test_two_connections_see_each_others_commits(tmp_path: Path) -> None:
+    first, second = SqliteStore(tmp_path / "m.db"), SqliteStore(tmp_path / "m.db")
+    first.increment("n", 1, "ns")
+    second.increment("n", 1, "ns")
+    assert first.get("n", "ns") == 2
+    first.close()
+    second.close()
+
+
+def test_threads_sharing_one_store_lose_no_update(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "m.db")
+
+    def work() -> None:
+        for _ in range(200):
+            store.increment("n", 1, "ns")
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.get("n", "ns") == 800
+    store.close()
+
+
+def test_check_passes_on_a_healthy_store_and_commit_checkpoints(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "m.db")
+    store.set("k", 1, "ns")
+    store.commit()
+    store.check()
+    store.close()
+
+
+def _damaged_store(path: Path, first_page: int, last_page: int) -> None:
+    """A store of 500 keys whose pages [first, last) are overwritten with garbage."""
+    store = SqliteStore(path)
+    for n in range(500):
+        store.set(f"key-{n}", "x" * 100, "ns")
+    store.close()  # the last connection folds the WAL into the file
+    data = bytearray(path.read_bytes())
+    page = 4096
+    data[first_page * page : last_page * page] = b"\xff" * (last_page - first_page) * page
+    path.write_bytes(bytes(data))
+
+
+def test_damaged_schema_pages_fail_at_open(tmp_path: Path) -> None:
+    _damaged_store(tmp_path / "m.db", 2, 4)
+    with pytest.raises(StoreError, match=f"{tmp_path / 'm.db'}: database disk image is malformed"):
+        SqliteStore(tmp_path / "m.db")
+
+
+def test_damaged_data_pages_fail_check_and_reads(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    _damaged_store(path, 27, 29)
+    store = SqliteStore(path)
+    with pytest.raises(StoreError, match=f"{path}: "):
+        store.check()
+    with pytest.raises(StoreError, match=f"{path}: "):
+        store.dump()
+    store.close()
+
+
+def test_factory_needs_a_file(tmp_path: Path) -> None:
+    config = MemoryConfig.model_construct(storage="sqlite", file=None)
+    with pytest.raises(StoreError, match="needs a file"):
+        new_sqlite_store(config, tmp_path)

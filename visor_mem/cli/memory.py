@@ -1,0 +1,285 @@
+"""``visor memory``: inspect and edit a store by hand.
+
+The store is the one of a config (``-c``, default ``./.visor.yaml``) or a
+store URL (``--store sqlite:x.db``).  Writes go through :class:`Memory`, so the
+config's quotas apply; the store is closed at the end of every command (a
+file store compacts then).  Errors are :class:`VisorError` subclasses, turned
+into one line and an exit code by the error boundary of ``visor_mem.cli``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from visor_mem.config import load_config
+from visor_mem.config.models import MemoryConfig
+from visor_mem.errors import StoreError, UsageError
+from visor_mem.store import BACKENDS, open_store
+from visor_mem.store.base import JSON, Dump, Store
+from visor_mem.store.scoped import Memory, NamespaceLimits
+from visor_mem.store.urls import parse_store_url
+
+DEFAULT_CONFIG = ".visor.yaml"
+
+FILE_KINDS: dict[str, dict[str, str]] = {
+    ".json": {"storage": "file", "format": "json"},
+    ".csv": {"storage": "file", "format": "csv"},
+    ".db": {"storage": "sqlite"},
+    ".sqlite": {"storage": "sqlite"},
+    ".sqlite3": {"storage": "sqlite"},
+}
+"""Extension of an export/import file → the store that reads and writes it."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Which store a command works on, and how it prints."""
+
+    config: str | None
+    store: str | None
+    namespace: str | None
+    output: str
+
+    def memory_config(self) -> tuple[MemoryConfig, Path]:
+        """The memory settings and the folder relative paths start from."""
+        if self.config and self.store:
+            raise UsageError("use either --config or --store, not both")
+        if self.store:
+            return parse_store_url(self.store), Path.cwd()
+        loaded = load_config(self.config or DEFAULT_CONFIG)
+        return loaded.model.memory, loaded.base_dir
+
+    def emit(self, value: JSON, text: Callable[[JSON], str] | None = None) -> None:
+        """Print a result: one JSON document, or text for people."""
+        if self.output == "json":
+            click.echo(json.dumps(value, ensure_ascii=False))
+        else:
+            click.echo((text or _plain)(value))
+
+
+def _plain(value: JSON) -> str:
+    """Strings as they are (like ``jq -r``), anything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def _lines(values: JSON) -> str:
+    return "\n".join(values)
+
+
+def _limits(config: MemoryConfig) -> dict[str, NamespaceLimits]:
+    return {
+        ns: NamespaceLimits(max_keys=model.max_keys, max_value_bytes=model.max_value_bytes)
+        for ns, model in config.limits.items()
+    }
+
+
+@contextmanager
+def _closing(store: Store) -> Iterator[Store]:
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@contextmanager
+def opened(target: Target) -> Iterator[Memory]:
+    """The target's store seen through ``Memory``; closed at the end."""
+    config, base_dir = target.memory_config()
+    with _closing(open_store(config, base_dir)) as store:
+        yield Memory(store, target.namespace or config.namespace, _limits(config))
+
+
+def _file_store(path: str, must_exist: bool) -> Store:
+    """A store over an export/import file, chosen by its extension."""
+    kind = FILE_KINDS.get(Path(path).suffix.lower())
+    if kind is None:
+        raise UsageError(f"{path}: unknown file type; use one of {', '.join(FILE_KINDS)}")
+    if must_exist and not Path(path).is_file():
+        raise StoreError(f"{path}: no such file")
+    config = MemoryConfig.model_validate({**kind, "file": str(Path(path).absolute())})
+    if config.storage not in BACKENDS:
+        raise StoreError(f"{path}: storage '{config.storage}' is not available")
+    return open_store(config, Path.cwd())
+
+
+def _copy_into(store: Store, dump: Dump, merge: bool, put: Callable[[str, str, JSON], Any]) -> None:
+    """Write a dump into a store (through ``put``), replacing its content unless ``merge``."""
+    if not merge:
+        for namespace in store.namespaces():
+            store.clear(namespace)
+    for namespace, entries in dump.items():
+        if namespace not in store.namespaces():
+            _create_namespace(store, namespace)
+        for key, value in entries.items():
+            put(namespace, key, value)
+
+
+def _create_namespace(store: Store, namespace: str) -> None:
+    """An empty namespace: the protocol lists a namespace whose last key was deleted."""
+    store.set("visor-empty-namespace", None, namespace)
+    store.delete("visor-empty-namespace", namespace)
+
+
+def _summary(dump: Dump) -> dict[str, int]:
+    return {"namespaces": len(dump), "keys": sum(len(entries) for entries in dump.values())}
+
+
+def _parse_json(text: str) -> JSON:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise UsageError(f"value is not JSON ({err.msg}); quote strings: '\"text\"'") from err
+
+
+# -- options shared by every command ---------------------------------------------------
+
+_OPTIONS = [
+    click.option("-c", "--config", help=f"Config whose memory settings to use (default ./{DEFAULT_CONFIG})."),
+    click.option("--store", "store_url", metavar="URL", help="Store URL, e.g. sqlite:x.db or file:./m.json."),
+    click.option("-n", "--namespace", help="Namespace (default: the config's default namespace)."),
+    click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True),
+]
+
+
+def target_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Add the shared options; the command receives them as a ``target`` argument."""
+
+    def wrapper(
+        config: str | None, store_url: str | None, namespace: str | None, output: str, **kwargs: Any
+    ) -> None:
+        command(target=Target(config, store_url, namespace, output), **kwargs)
+
+    wrapper.__name__ = command.__name__
+    wrapper.__doc__ = command.__doc__
+    for option in reversed(_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+@click.group()
+def memory() -> None:
+    """Inspect and edit the memory store of a config or a store URL."""
+
+
+@memory.command()
+@click.argument("key")
+@target_options
+def get(target: Target, key: str) -> None:
+    """Print the value of KEY (null when missing)."""
+    with opened(target) as mem:
+        target.emit(mem.get(key, target.namespace))
+
+
+@memory.command("set")
+@click.argument("key")
+@click.argument("value", metavar="JSON")
+@click.option("--ttl", type=click.FloatRange(min=0, min_open=True), help="Seconds until the key expires.")
+@target_options
+def set_(target: Target, key: str, value: str, ttl: float | None) -> None:
+    """Store the JSON value at KEY (strings need quotes: '"text"')."""
+    parsed = _parse_json(value)
+    with opened(target) as mem:
+        target.emit(mem.set(key, parsed, target.namespace, ttl=ttl))
+
+
+@memory.command()
+@click.argument("key")
+@target_options
+def delete(target: Target, key: str) -> None:
+    """Delete KEY; prints true if it existed."""
+    with opened(target) as mem:
+        target.emit(mem.delete(key, target.namespace))
+
+
+@memory.command("list")
+@target_options
+def list_(target: Target) -> None:
+    """Keys of the namespace, in insertion order."""
+    with opened(target) as mem:
+        target.emit(mem.list(target.namespace), _lines)
+
+
+@memory.command()
+@target_options
+def namespaces(target: Target) -> None:
+    """Namespaces, in creation order."""
+    with opened(target) as mem:
+        target.emit(mem.namespaces(), _lines)
+
+
+@memory.command()
+@target_options
+def dump(target: Target) -> None:
+    """The whole store as one JSON document {namespace: {key: value}}."""
+    with opened(target) as mem:
+        target.emit(mem.dump())
+
+
+@memory.command()
+@click.option("--all", "everything", is_flag=True, help="Clear every namespace.")
+@target_options
+def clear(target: Target, everything: bool) -> None:
+    """Remove a namespace (-n NS) and its keys, or every namespace (--all)."""
+    if not target.namespace and not everything:
+        raise UsageError("clear needs --namespace NS, or --all for every namespace")
+    with opened(target) as mem:
+        cleared = mem.namespaces() if everything else [mem.ns(target.namespace)]
+        for namespace in cleared:
+            mem.clear(namespace)
+        target.emit(cleared, lambda names: f"cleared {len(names)} namespace(s): {', '.join(names)}")
+
+
+@memory.command("export")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--merge", is_flag=True, help="Keep what FILE holds; overwrite same keys.")
+@target_options
+def export(target: Target, file: str, merge: bool) -> None:
+    """Write the store to FILE (.json, .csv or .db), replacing its content."""
+    with opened(target) as mem:
+        content = mem.dump()
+    with _closing(_file_store(file, must_exist=False)) as out, out.transaction():
+        _copy_into(out, content, merge, lambda ns, key, value: out.set(key, value, ns))
+    target.emit({**_summary(content), "file": file}, _done("exported", "to", file))
+
+
+@memory.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--merge", is_flag=True, help="Keep the store's content; overwrite same keys.")
+@target_options
+def import_(target: Target, file: str, merge: bool) -> None:
+    """Load FILE (.json, .csv or .db) into the store, replacing its content."""
+    with _closing(_file_store(file, must_exist=True)) as source:
+        content = source.dump()
+    with opened(target) as mem, mem.transaction():
+        _copy_into(mem.store, content, merge, lambda ns, key, value: mem.set(key, value, ns))
+    target.emit({**_summary(content), "file": file}, _done("imported", "from", file))
+
+
+def _checked(report: JSON) -> str:
+    return f"ok: {report['storage']} store, {report['namespaces']} namespace(s), {report['keys']} key(s)"
+
+
+def _done(verb: str, preposition: str, file: str) -> Callable[[JSON], str]:
+    return lambda s: f"{verb} {s['keys']} key(s) in {s['namespaces']} namespace(s) {preposition} {file}"
+
+
+@memory.command()
+@target_options
+def check(target: Target) -> None:
+    """Check the store's integrity; exit 2 with the reason when it is broken."""
+    config, base_dir = target.memory_config()
+    if config.file and not (base_dir / config.file).is_file():
+        raise StoreError(f"{base_dir / config.file}: no such store file")
+    with _closing(open_store(config, base_dir)) as store:
+        deep_check = getattr(store, "check", None)
+        if callable(deep_check):
+            deep_check()
+        report = {"ok": True, "storage": config.storage, **_summary(store.dump())}
+    target.emit(report, _checked)

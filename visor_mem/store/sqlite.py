@@ -1,0 +1,346 @@
+"""The SQLite backend: stdlib ``sqlite3`` in WAL mode, one operation per transaction.
+
+Every write runs inside ``BEGIN IMMEDIATE`` (the read-modify-write of
+``append`` and ``increment`` included), so concurrent processes interleave
+without losing updates; the busy timeout makes them wait for each other
+instead of failing.  ``transaction()`` widens one such transaction around
+several operations.
+
+Layout: ``visor_entries`` holds every key (namespace, key, JSON text, expiry,
+insertion sequence); ``visor_namespaces`` keeps namespaces listed in creation
+order, empty ones included; ``visor_meta`` records the schema version.  An
+overwrite updates the row in place, so a key keeps its position.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from visor_mem.config.models import MemoryConfig
+from visor_mem.errors import StoreError
+from visor_mem.store import semantics
+from visor_mem.store.base import JSON, Dump
+from visor_mem.store.semantics import MISSING, copy_json
+
+SCHEMA_VERSION = "1"
+BUSY_TIMEOUT_S = 60.0
+
+_SCHEMA = """
+CREATE TABLE visor_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE visor_namespaces (name TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+CREATE TABLE visor_entries (
+    namespace TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    expires_at REAL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (namespace, key)
+);
+CREATE INDEX visor_entries_order ON visor_entries (namespace, seq);
+CREATE INDEX visor_entries_expiry ON visor_entries (expires_at) WHERE expires_at IS NOT NULL;
+"""
+
+_EXPECTED_COLUMNS = {
+    "visor_meta": ["name", "value"],
+    "visor_namespaces": ["name", "seq"],
+    "visor_entries": ["namespace", "key", "value", "expires_at", "seq"],
+}
+
+_LIVE = "(expires_at IS NULL OR expires_at > ?)"
+
+
+def _encode(value: JSON) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class SqliteStore:
+    """A store in one SQLite database file."""
+
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
+        self.path = path
+        self._clock = clock
+        # One connection shared by the engine's worker threads; the lock
+        # serialises them and makes a transaction belong to one thread.
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._db = _connect(path)
+        try:
+            _prepare(self._db, path)
+        except BaseException:
+            self._db.close()
+            raise
+
+    # -- reads -------------------------------------------------------------
+
+    def get(self, key: str, namespace: str) -> JSON:
+        row = self._row(key, namespace)
+        return None if row is None else json.loads(row[0])
+
+    def has(self, key: str, namespace: str) -> bool:
+        return self._row(key, namespace) is not None
+
+    def keys(self, namespace: str) -> list[str]:
+        return [key for key, _ in self._entries(namespace)]
+
+    def get_all(self, namespace: str) -> dict[str, JSON]:
+        return {key: json.loads(text) for key, text in self._entries(namespace)}
+
+    def namespaces(self) -> list[str]:
+        with self._reading() as db:
+            rows = db.execute("SELECT name FROM visor_namespaces ORDER BY seq").fetchall()
+        return [name for (name,) in rows]
+
+    def dump(self) -> Dump:
+        with self._reading():  # one snapshot for the whole dump
+            return {ns: self.get_all(ns) for ns in self.namespaces()}
+
+    # -- writes ------------------------------------------------------------
+
+    def set(self, key: str, value: JSON, namespace: str, ttl: float | None = None) -> JSON:
+        stored = copy_json(value)
+        with self._writing() as db:
+            self._put(db, namespace, key, stored, self._expiry(ttl))
+        return stored
+
+    def append(self, key: str, value: JSON, namespace: str, ttl: float | None = None) -> list[JSON]:
+        item = copy_json(value)
+        with self._writing() as db:
+            old, expires_at = self._current(db, namespace, key)
+            new = semantics.appended(old, item)
+            self._put(db, namespace, key, new, self._keep_expiry(old, expires_at, ttl))
+        return new
+
+    def increment(
+        self, key: str, amount: int | float, namespace: str, ttl: float | None = None
+    ) -> int | float:
+        with self._writing() as db:
+            old, expires_at = self._current(db, namespace, key)
+            new = semantics.incremented(key, old, amount)
+            self._put(db, namespace, key, new, self._keep_expiry(old, expires_at, ttl))
+        return new
+
+    def delete(self, key: str, namespace: str) -> bool:
+        with self._writing() as db:
+            cursor = db.execute("DELETE FROM visor_entries WHERE namespace = ? AND key = ?", (namespace, key))
+            return cursor.rowcount > 0
+
+    def clear(self, namespace: str) -> None:
+        with self._writing() as db:
+            db.execute("DELETE FROM visor_entries WHERE namespace = ?", (namespace,))
+            db.execute("DELETE FROM visor_namespaces WHERE name = ?", (namespace,))
+
+    # -- transactions and durability ----------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._writing():
+            yield
+
+    def commit(self) -> None:
+        """Every operation is already committed; fold the WAL back when idle."""
+        with self._lock:
+            if self._depth == 0:
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def check(self) -> None:
+        """Integrity check of the database file; StoreError with SQLite's reason."""
+        with self._reading() as db:
+            problems = [row[0] for row in db.execute("PRAGMA integrity_check").fetchall()]
+        if problems != ["ok"]:
+            raise StoreError(f"{self.path}: integrity check failed: {problems[0]}")
+
+    # -- helpers -------------------------------------------------------------
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (BEGIN IMMEDIATE), or the one already open."""
+        with self._lock, _errors(self.path):
+            if self._depth:
+                yield from self._joined()
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                self._purge_expired()
+                yield self._db
+            except BaseException:
+                self._end("ROLLBACK")
+                raise
+            else:
+                self._end("COMMIT")
+            finally:
+                self._depth = 0
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """A read snapshot, or the transaction already open."""
+        with self._lock, _errors(self.path):
+            if self._depth:
+                yield from self._joined()
+                return
+            self._db.execute("BEGIN")
+            self._depth = 1
+            try:
+                yield self._db
+            finally:
+                self._depth = 0
+                self._end("COMMIT")
+
+    def _joined(self) -> Iterator[sqlite3.Connection]:
+        self._depth += 1
+        try:
+            yield self._db
+        finally:
+            self._depth -= 1
+
+    def _end(self, statement: str) -> None:
+        """COMMIT or ROLLBACK, unless SQLite already ended the transaction after an error."""
+        if self._db.in_transaction:
+            self._db.execute(statement)
+
+    def _row(self, key: str, namespace: str) -> tuple[str, float | None] | None:
+        with self._reading() as db:
+            row = db.execute(
+                f"SELECT value, expires_at FROM visor_entries WHERE namespace = ? AND key = ? AND {_LIVE}",  # noqa: S608
+                (namespace, key, self._clock()),
+            ).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def _entries(self, namespace: str) -> list[tuple[str, str]]:
+        with self._reading() as db:
+            rows = db.execute(
+                f"SELECT key, value FROM visor_entries WHERE namespace = ? AND {_LIVE} ORDER BY seq",  # noqa: S608
+                (namespace, self._clock()),
+            ).fetchall()
+        return [(key, value) for key, value in rows]
+
+    def _current(self, db: sqlite3.Connection, namespace: str, key: str) -> tuple[JSON, float | None]:
+        """The live value (``MISSING`` when absent) and its expiry, inside a write."""
+        row = db.execute(
+            "SELECT value, expires_at FROM visor_entries WHERE namespace = ? AND key = ?",
+            (namespace, key),
+        ).fetchone()
+        return (MISSING, None) if row is None else (json.loads(row[0]), row[1])
+
+    def _put(
+        self, db: sqlite3.Connection, namespace: str, key: str, value: JSON, expires_at: float | None
+    ) -> None:
+        db.execute(
+            "INSERT OR IGNORE INTO visor_namespaces (name, seq) "
+            "VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM visor_namespaces))",
+            (namespace,),
+        )
+        db.execute(
+            "INSERT INTO visor_entries (namespace, key, value, expires_at, seq) VALUES (?, ?, ?, ?, "
+            "(SELECT COALESCE(MAX(seq), 0) + 1 FROM visor_entries WHERE namespace = ?)) "
+            "ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, "
+            "expires_at = excluded.expires_at",
+            (namespace, key, _encode(value), expires_at, namespace),
+        )
+
+    def _purge_expired(self) -> None:
+        """Expired keys are invisible to reads; each write transaction deletes them."""
+        self._db.execute(
+            "DELETE FROM visor_entries WHERE expires_at IS NOT NULL AND expires_at <= ?",
+            (self._clock(),),
+        )
+
+    def _expiry(self, ttl: float | None) -> float | None:
+        return None if ttl is None else self._clock() + ttl
+
+    def _keep_expiry(self, old: JSON, expires_at: float | None, ttl: float | None) -> float | None:
+        """A new ttl wins; otherwise an updated key keeps its expiry."""
+        if ttl is not None or old is MISSING:
+            return self._expiry(ttl)
+        return expires_at
+
+
+@contextmanager
+def _errors(path: Path) -> Iterator[None]:
+    """SQLite errors become one-line StoreErrors naming the file."""
+    try:
+        yield
+    except sqlite3.Error as err:
+        raise StoreError(f"{path}: {err}") from err
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves.
+        return sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+    except (OSError, sqlite3.Error) as err:
+        raise StoreError(f"{path}: cannot open SQLite database: {err}") from err
+
+
+def _prepare(db: sqlite3.Connection, path: Path) -> None:
+    """Check (or create) the schema, then switch to WAL.
+
+    The schema is read before anything is written, so a file that is not a
+    visor database is left byte-identical.
+    """
+    with _errors(path):
+        try:
+            tables = _tables(db)
+        except sqlite3.DatabaseError as err:
+            raise StoreError(f"{path}: not a SQLite database ({err})") from err
+        if tables:
+            _check_schema(db, path, tables)
+        db.execute("PRAGMA journal_mode=WAL")
+        # WAL + NORMAL: a commit survives a killed process; only power loss can
+        # drop the last commits, and never corrupts the file.
+        db.execute("PRAGMA synchronous=NORMAL")
+        if not tables:
+            _create_schema(db)
+
+
+def _tables(db: sqlite3.Connection) -> set[str]:
+    rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    return {name for (name,) in rows}
+
+
+def _check_schema(db: sqlite3.Connection, path: Path, tables: set[str]) -> None:
+    for table, columns in _EXPECTED_COLUMNS.items():
+        if table not in tables:
+            raise StoreError(f"{path}: not a visor memory database (no table '{table}')")
+        found = [row[1] for row in db.execute(f"PRAGMA table_info({table})").fetchall()]
+        if found != columns:
+            raise StoreError(f"{path}: table '{table}' has columns {found}, expected {columns}")
+    row = db.execute("SELECT value FROM visor_meta WHERE name = 'schema_version'").fetchone()
+    if row is None or row[0] != SCHEMA_VERSION:
+        version = None if row is None else row[0]
+        raise StoreError(f"{path}: schema version {version}, expected {SCHEMA_VERSION}")
+
+
+def _create_schema(db: sqlite3.Connection) -> None:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if not _tables(db):  # another process may have created it meanwhile
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute("INSERT INTO visor_meta (name, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def new_sqlite_store(
+    config: MemoryConfig, base_dir: Path, clock: Callable[[], float] = time.time, **_: Any
+) -> SqliteStore:
+    """Registry factory for ``storage: sqlite``; ``file`` is relative to ``base_dir``."""
+    if not config.file:
+        raise StoreError("storage 'sqlite' needs a file")
+    return SqliteStore(base_dir / config.file, clock=clock)
