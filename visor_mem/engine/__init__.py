@@ -9,6 +9,7 @@ committed steps are kept and nothing is torn.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import time
 from collections.abc import Mapping
 
@@ -60,7 +61,7 @@ def _open(loaded: LoadedConfig, options: RunOptions) -> Store:
     if options.store_url:
         from visor_mem.store.urls import parse_store_url  # only when --store is given
 
-        memory_config, base_dir = parse_store_url(options.store_url, memory_config)
+        memory_config = parse_store_url(options.store_url, Path.cwd())
     return open_store(memory_config, base_dir, lock_timeout=options.lock_timeout, on_wait=options.on_wait)
 
 
