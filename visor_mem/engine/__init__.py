@@ -1,1 +1,116 @@
-"""engine."""
+"""The engine: plan a config, run it, return a frozen ``RunResult``.
+
+``run_config`` is the seam between the CLI (or the Python API) and the run:
+it opens the store, builds the per-run expression services, runs the
+scheduler and closes the store whatever happens (Ctrl-C included), so
+committed steps are kept and nothing is torn.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+
+from visor_mem.config.loaded import LoadedConfig
+from visor_mem.engine.events import LogMessage
+from visor_mem.engine.execute import Services
+from visor_mem.engine.options import RunOptions
+from visor_mem.engine.plan import build_plan
+from visor_mem.engine.results import RunResult, StepResult
+from visor_mem.engine.runner import Runner
+from visor_mem.engine.state import StepState
+from visor_mem.errors import Interrupted
+from visor_mem.expr import Expressions
+from visor_mem.expr.context import EvalContext
+from visor_mem.steps import new_kinds
+from visor_mem.store import open_store
+from visor_mem.store.base import Store
+from visor_mem.store.memory import DictStore
+from visor_mem.store.scoped import Memory, NamespaceLimits
+
+STANDALONE_PR = {
+    "number": 0, "title": "Standalone Workflow Execution", "body": "", "author": "system",
+    "base": "main", "head": "HEAD", "files": [], "totalAdditions": 0, "totalDeletions": 0,
+}
+"""The ``pr`` object outside a pull request (as Visor provides it)."""
+
+
+def run_config(loaded: LoadedConfig, options: RunOptions | None = None) -> RunResult:
+    """Run a loaded config to the end."""
+    options = options or RunOptions()
+    store = _open(loaded, options)
+    started = time.perf_counter()
+    try:
+        return _run_with_store(loaded, options, store, started)
+    finally:
+        store.close()
+
+
+def _open(loaded: LoadedConfig, options: RunOptions) -> Store:
+    memory_config = loaded.model.memory
+    base_dir = loaded.base_dir
+    if options.store_url:
+        from visor_mem.store.urls import parse_store_url  # only when --store is given
+
+        memory_config, base_dir = parse_store_url(options.store_url, memory_config)
+    return open_store(memory_config, base_dir, lock_timeout=options.lock_timeout, on_wait=options.on_wait)
+
+
+def _run_with_store(loaded: LoadedConfig, options: RunOptions, store: Store, started: float) -> RunResult:
+    model = loaded.model
+    limits = {ns: NamespaceLimits(lim.max_keys, lim.max_value_bytes) for ns, lim in model.memory.limits.items()}
+    memory = Memory(store, model.memory.namespace, limits)
+    session = Memory(DictStore())
+    env = _environment(loaded, options.environ)
+    ctx = EvalContext(memory=memory, session=session, pr={**STANDALONE_PR, **options.pr}, env=env,
+                      vars=dict(options.vars))
+    exprs = Expressions(
+        ctx, js_timeout=options.js_timeout or model.limits.js_timeout,
+        js_memory_mb=model.limits.js_memory_mb, log=lambda text: _js_log(options, text),
+    )
+    plan = build_plan(model, options)
+    services = Services(
+        loaded=loaded, plan=plan, kinds=new_kinds(), exprs=exprs, memory=memory, session=session,
+        store=store, record_output=ctx.outputs.record, env=env, sink=options.on_event,
+        max_runs=model.limits.max_runs_per_step,
+    )
+    defaults = model.routing.defaults.on_fail if model.routing.defaults else None
+    runner = Runner(services, (model.routing.max_loops, defaults), options.max_parallel, options.fail_fast)
+    try:
+        states = runner.run()
+    except KeyboardInterrupt as interrupt:
+        runner.terminate()
+        raise Interrupted("interrupted; committed steps are kept") from interrupt
+    finally:
+        exprs.close()
+    return RunResult(
+        steps=_results(states),
+        memory=memory.dump(),
+        session=session.dump(),
+        duration_ms=(time.perf_counter() - started) * 1000,
+        store=store,
+    )
+
+
+def _results(states: Mapping[str, StepState]) -> dict[str, StepResult]:
+    recovered = {
+        name for name, state in states.items()
+        if state.recovered_by and states[state.recovered_by].phase == "success"
+    }
+    return {name: state.result(name in recovered) for name, state in states.items()}
+
+
+def _environment(loaded: LoadedConfig, environ: Mapping[str, str] | None) -> dict[str, str]:
+    """The process environment plus the config's top-level ``env:``."""
+    base = dict(os.environ if environ is None else environ)
+    for key, value in loaded.model.env.items():
+        base[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return base
+
+
+def _js_log(options: RunOptions, text: str) -> None:
+    options.on_event(LogMessage("js", "info", text))
+
+
+__all__ = ["RunOptions", "RunResult", "run_config"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from visor_mem.engine.events import EventSink, ignore_events
@@ -28,3 +28,5 @@ class RunOptions:
     environ: Mapping[str, str] | None = None
     """The process environment to use (None: os.environ at run time)."""
     on_event: EventSink = ignore_events
+    on_wait: Callable[[str], None] | None = None
+    """Called once when the store is locked by another run and we wait for it."""

@@ -1,0 +1,148 @@
+"""The scheduler: statuses, skip cascade, determinism, budgets of runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_yaml, statuses
+from visor_mem.engine.events import StepStarted
+
+
+def test_skip_cascades_to_dependents_with_reasons(tmp_path: Path) -> None:
+    result = run_yaml(tmp_path, """
+        steps:
+          fail: {type: command, exec: "exit 1"}
+          child: {type: noop, depends_on: fail}
+          grandchild: {type: noop, depends_on: child}
+          independent: {type: noop}
+    """)
+    assert statuses(result) == {"fail": "failed", "child": "skipped", "grandchild": "skipped", "independent": "success"}
+    assert result.steps["child"].reason == "dependency 'fail' failed"
+    assert result.steps["grandchild"].reason == "dependency 'child' was skipped"
+    assert not result.ok and result.exit_code == 1
+
+
+def test_continue_on_failure_lets_dependents_run_but_the_run_fails(tmp_path: Path) -> None:
+    result = run_yaml(tmp_path, """
+        steps:
+          lint: {type: command, exec: "exit 2", continue_on_failure: true}
+          report: {type: noop, depends_on: lint}
+    """)
+    assert statuses(result) == {"lint": "failed", "report": "success"}
+    assert not result.ok
+
+
+def test_every_step_appears_with_runs_and_reason(tmp_path: Path) -> None:
+    result = run_yaml(tmp_path, """
+        steps:
+          a: {type: noop, on_fail: {run: [never]}}
+          never: {type: noop}
+    """)
+    never = result.steps["never"].to_json()
+    assert never == {"status": "skipped", "output": None, "reason": "run target, never triggered", "runs": 0, "duration_ms": 0.0}
+
+
+def test_dependent_of_an_untriggered_run_target_is_skipped(tmp_path: Path) -> None:
+    result = run_yaml(tmp_path, """
+        steps:
+          build: {type: noop, on_fail: {run: [mark]}}
+          mark: {type: noop}
+          after-mark: {type: noop, depends_on: mark}
+    """)
+    assert result.steps["after-mark"].status == "skipped"
+    assert result.steps["after-mark"].reason == "dependency 'mark' never ran"
+
+
+@pytest.mark.parametrize("parallel", [1, 4])
+def test_results_do_not_depend_on_parallelism(tmp_path: Path, parallel: int) -> None:
+    text = """
+        steps:
+          slow: {type: command, exec: "sleep 0.2; echo slow"}
+          fast: {type: command, exec: "echo fast"}
+          first: {type: memory, operation: append, key: order, value: first}
+          second: {type: memory, operation: append, key: order, value: second, depends_on: [slow, fast]}
+    """
+    result = run_yaml(tmp_path, text, max_parallel=parallel)
+    assert result.memory == {"default": {"order": ["first", "second"]}}
+    assert result.steps["slow"].output == "slow"
+
+
+def test_commands_of_a_wave_run_concurrently(tmp_path: Path) -> None:
+    events: list[object] = []
+    result = run_yaml(tmp_path, """
+        steps:
+          a: {type: command, exec: "sleep 0.4"}
+          b: {type: command, exec: "sleep 0.4"}
+          c: {type: command, exec: "sleep 0.4"}
+    """, events=events, max_parallel=3)
+    assert result.ok
+    assert result.duration_ms < 1000  # three 0.4 s sleeps in sequence would take 1.2 s
+
+
+def test_max_runs_fails_the_step_naming_the_limit(tmp_path: Path) -> None:
+    result = run_yaml(tmp_path, """
+        routing: {max_loops: 100}
+        steps:
+          loop: {type: memory, operation: increment, key: n, max_runs: 3, on_success: {goto: loop}}
+    """)
+    loop = result.steps["loop"]
+    assert (loop.status, loop.runs) == ("failed", 3)
+    assert "max_runs = 3" in (loop.error or "")
+    assert result.memory["default"]["n"] == 3
+
+
+def test_limits_max_runs_per_step_applies_to_every_step(tmp_path: Path) -> None:
+    result = run_yaml(tmp_path, """
+        routing: {max_loops: 100}
+        limits: {max_runs_per_step: 2}
+        steps:
+          loop: {type: noop, on_success: {goto: loop}}
+    """)
+    assert result.steps["loop"].runs == 2
+    assert "limits.max_runs_per_step = 2" in (result.steps["loop"].error or "")
+
+
+def test_fail_fast_skips_the_remaining_waves(tmp_path: Path) -> None:
+    result = run_yaml(tmp_path, """
+        steps:
+          bad: {type: command, exec: "exit 1"}
+          ok: {type: noop}
+          later: {type: noop, depends_on: ok}
+    """, fail_fast=True)
+    assert statuses(result) == {"bad": "failed", "ok": "success", "later": "skipped"}
+    assert result.steps["later"].reason == "skipped by --fail-fast after a failure"
+
+
+def test_only_runs_the_step_and_its_dependencies(tmp_path: Path) -> None:
+    events: list[object] = []
+    result = run_yaml(tmp_path, """
+        steps:
+          a: {type: noop}
+          b: {type: noop, depends_on: a}
+          c: {type: noop}
+    """, events=events, only=("b",))
+    started = [e.name for e in events if isinstance(e, StepStarted)]
+    assert started == ["a", "b"]
+    assert result.steps["c"].reason == "not selected by --only"
+    assert result.ok
+
+
+def test_excluded_dependency_is_ignored(tmp_path: Path) -> None:
+    result = run_yaml(tmp_path, """
+        steps:
+          slow: {type: noop, tags: [slow]}
+          after: {type: noop, depends_on: slow}
+    """, exclude_tags=("slow",))
+    assert statuses(result) == {"slow": "skipped", "after": "success"}
+
+
+def test_a_long_chain_runs_every_step_once(tmp_path: Path) -> None:
+    steps = {f"s{i}": {"type": "memory", "operation": "increment", "key": "n", **({"depends_on": f"s{i-1}"} if i else {})} for i in range(2000)}
+    from visor_mem.config import load_config
+    from visor_mem.engine import run_config
+
+    result = run_config(load_config({"steps": steps}))
+    assert result.memory["default"]["n"] == 2000
+    assert all(step.runs == 1 for step in result.steps.values())

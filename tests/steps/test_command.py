@@ -1,0 +1,64 @@
+"""Command steps: real processes, output parsing, failure shape, timeouts."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tests.helpers import run_yaml
+
+
+def test_json_stdout_becomes_structured_output(tmp_path: Path) -> None:
+    result = run_yaml(tmp_path, """
+        steps:
+          a: {type: command, exec: "echo '{\\"n\\": [1, 2]}'"}
+          b: {type: command, exec: "echo 42"}
+          c: {type: command, exec: "printf '  plain text \\n\\n'"}
+    """)
+    assert [result.steps[n].output for n in "abc"] == [{"n": [1, 2]}, 42, "plain text"]
+
+
+def test_failure_output_has_visor_shape_plus_stderr(tmp_path: Path) -> None:
+    result = run_yaml(tmp_path, """
+        steps:
+          a: {type: command, exec: "echo partial; echo 'lint: unused import' >&2; exit 3"}
+    """)
+    step = result.steps["a"]
+    assert step.status == "failed"
+    assert step.output == {
+        "error": True, "exit_code": 3, "stdout": "partial", "stderr": "lint: unused import\n",
+        "message": "lint: unused import\n", "text": "Command failed with exit code 3: lint: unused import\n",
+    }
+    assert step.error == "Command failed with exit code 3: lint: unused import"
+
+
+def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
+    began = time.perf_counter()
+    result = run_yaml(tmp_path, """
+        steps:
+          slow: {type: command, exec: "sleep 30 & sleep 30; echo never", timeout: 0.3}
+    """)
+    assert time.perf_counter() - began < 5
+    step = result.steps["slow"]
+    assert step.status == "failed"
+    assert step.output["timeout"] is True and step.output["exit_code"] is None
+    assert "timed out after 0.3s" in (step.error or "")
+
+
+def test_cwd_is_relative_to_the_config_and_env_is_merged(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    result = run_yaml(tmp_path, """
+        env: {TOP: top}
+        steps:
+          a: {type: command, exec: "echo $(basename $PWD) $TOP $STEP", cwd: sub, env: {STEP: 7}}
+    """)
+    assert result.steps["a"].output == "sub top 7"
+
+
+def test_command_that_cannot_start_fails_cleanly(tmp_path: Path) -> None:
+    result = run_yaml(tmp_path, """
+        steps:
+          a: {type: command, exec: "true", cwd: missing-folder}
+    """)
+    assert result.steps["a"].status == "failed"
+    assert "cannot start command" in result.steps["a"].output["stderr"]

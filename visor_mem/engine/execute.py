@@ -1,0 +1,136 @@
+"""One execution of one step: ``if``, the step kind, ``fail_if``, bookkeeping.
+
+Routing is not done here (see ``routing.py``); this module only answers
+"what did this execution produce, and did it fail?".
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from visor_mem.config.loaded import LoadedConfig
+from visor_mem.config.step_models import StepBase
+from visor_mem.engine.events import EventSink, LogMessage, StepFinished, StepStarted
+from visor_mem.engine.plan import Plan
+from visor_mem.engine.state import StepState
+from visor_mem.errors import LoopBudgetExceeded, StepFailed, VisorError
+from visor_mem.steps import ParallelKind, StepCall, StepKind
+from visor_mem.steps.base import Evaluator
+from visor_mem.store.base import JSON, Store
+from visor_mem.store.scoped import Memory
+
+
+@dataclass(frozen=True)
+class Services:
+    """What every execution of a run shares."""
+
+    loaded: LoadedConfig
+    plan: Plan
+    kinds: Mapping[str, StepKind]
+    exprs: Evaluator
+    memory: Memory
+    session: Memory
+    store: Store
+    record_output: Callable[[str, JSON], None]
+    env: Mapping[str, str]
+    sink: EventSink
+    max_runs: int
+
+
+@dataclass(frozen=True)
+class Launched:
+    """A command started ahead of its turn (its ``if`` already held)."""
+
+    future: Future[Any]
+
+
+class Executor:
+    """Runs single executions and records their outcome in the step's state."""
+
+    def __init__(self, services: Services, states: dict[str, StepState]) -> None:
+        self.services = services
+        self.states = states
+
+    def call(self, name: str, args: Mapping[str, JSON] | None = None) -> StepCall:
+        """The StepCall for one execution of ``name``."""
+        svc = self.services
+        model = svc.plan.steps[name]
+        return StepCall(
+            name=name, model=model, exprs=svc.exprs, memory=svc.memory, session=svc.session,
+            locate=lambda f: svc.loaded.locate(f"steps.{name}.{f}"), base_dir=svc.loaded.base_dir,
+            env=svc.env, args=args or {}, timeout=model.timeout,
+            log=lambda level, text: svc.sink(LogMessage(name, level, text)),
+        )
+
+    def condition_holds(self, name: str) -> bool:
+        """Evaluate ``if``; a false condition marks the step skipped."""
+        model = self.services.plan.steps[name]
+        if model.if_ is None:
+            return True
+        where = self.services.loaded.locate(f"steps.{name}.if")
+        if self.services.exprs.truthy(model.if_, where=where):
+            return True
+        state = self.states[name]
+        state.phase, state.reason = "skipped", "if condition is false"
+        self.services.sink(StepFinished(state.result(False)))
+        return False
+
+    def over_max_runs(self, name: str) -> LoopBudgetExceeded | None:
+        """The error to fail with if another execution would pass max_runs."""
+        model = self.services.plan.steps[name]
+        limit = model.max_runs or self.services.max_runs
+        if self.states[name].runs < limit:
+            return None
+        field = "max_runs" if model.max_runs else "limits.max_runs_per_step"
+        return LoopBudgetExceeded(f"step '{name}' reached {field} = {limit}; not run again")
+
+    def execute(self, name: str, args: Mapping[str, JSON] | None = None, launched: Launched | None = None) -> bool:
+        """Run one execution (``if`` already checked); True when it succeeded."""
+        state = self.states[name]
+        state.runs += 1
+        self.services.sink(StepStarted(name, state.runs))
+        started = time.perf_counter()
+        call = self.call(name, args)
+        output, error = self._produce(call, launched)
+        if error is None:
+            error = self._fail_if(name, output)
+        state.duration_ms += (time.perf_counter() - started) * 1000
+        self.services.record_output(name, output)
+        self.services.store.commit()
+        self.finish(name, output, error)
+        return error is None
+
+    def finish(self, name: str, output: JSON, error: str | None) -> None:
+        """Record an execution's outcome (also used for failures before running)."""
+        state = self.states[name]
+        state.output, state.error = output, error
+        state.phase = "success" if error is None else "failed"
+        state.reason = None
+        self.services.sink(StepFinished(state.result(False)))
+
+    def _produce(self, call: StepCall, launched: Launched | None) -> tuple[JSON, str | None]:
+        kind = self.services.kinds[call.model.type]  # type: ignore[attr-defined]
+        try:
+            if isinstance(kind, ParallelKind):
+                raw = launched.future.result() if launched else kind.launch(call)()
+                return kind.finish(call, raw), None
+            return kind.run(call), None  # type: ignore[union-attr]
+        except StepFailed as failure:
+            return failure.output, str(failure)
+        except VisorError as err:
+            return None, str(err)
+
+    def _fail_if(self, name: str, output: JSON) -> str | None:
+        model: StepBase = self.services.plan.steps[name]
+        if model.fail_if is None:
+            return None
+        where = self.services.loaded.locate(f"steps.{name}.fail_if")
+        try:
+            failed = self.services.exprs.truthy(model.fail_if, where=where, extra={"output": output})
+        except VisorError as err:
+            return str(err)
+        return f"fail_if condition met: {model.fail_if.strip()}" if failed else None

@@ -1,0 +1,136 @@
+"""The plan of a run: which steps exist, what they depend on, which start.
+
+A ``Plan`` is frozen: the scheduler keeps the changing state elsewhere.
+Steps named only as a routing ``run`` target are *dormant*: not started by
+the plan, started when routed to.  Steps left out by ``--only`` or the tag
+filters are *excluded* and never run.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from visor_mem.config.models import VisorConfig
+from visor_mem.config.step_models import StepBase
+from visor_mem.engine.options import RunOptions
+from visor_mem.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Steps, their dependency graph, and what the initial plan starts."""
+
+    steps: Mapping[str, StepBase]
+    order: tuple[str, ...]
+    deps: Mapping[str, tuple[str, ...]]
+    dependents: Mapping[str, tuple[str, ...]]
+    dormant: frozenset[str]
+    excluded: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Position of each step in the config (the tie-breaker everywhere)."""
+        return {name: i for i, name in enumerate(self.order)}
+
+    def descendants(self, name: str) -> list[str]:
+        """Steps that depend on ``name`` transitively, excluded and dormant ones left out."""
+        seen: set[str] = set()
+        queue = deque(self.dependents.get(name, ()))
+        while queue:
+            current = queue.popleft()
+            if current in seen or current in self.excluded or current in self.dormant:
+                continue
+            seen.add(current)
+            queue.extend(self.dependents.get(current, ()))
+        return sorted(seen, key=self.index.__getitem__)
+
+    def dependency_path(self, ancestor: str, descendant: str) -> list[str] | None:
+        """Shortest chain ``ancestor -> ... -> descendant`` along dependents, if any."""
+        previous: dict[str, str | None] = {ancestor: None}
+        queue = deque([ancestor])
+        while queue:
+            current = queue.popleft()
+            if current == descendant:
+                return _unwind(previous, current)
+            for nxt in self.dependents.get(current, ()):
+                if nxt not in previous:
+                    previous[nxt] = current
+                    queue.append(nxt)
+        return None
+
+
+def _unwind(previous: Mapping[str, str | None], last: str) -> list[str]:
+    chain = [last]
+    while (before := previous[chain[-1]]) is not None:
+        chain.append(before)
+    return chain[::-1]
+
+
+def build_plan(config: VisorConfig, options: RunOptions) -> Plan:
+    """Plan a run of ``config`` under the ``--only`` and tag options."""
+    steps = config.steps
+    order = tuple(steps)
+    deps = {name: tuple(d for d in step.depends_on if d in steps) for name, step in steps.items()}
+    dependents: dict[str, list[str]] = {name: [] for name in order}
+    for name in order:
+        for dep in deps[name]:
+            dependents[dep].append(name)
+    excluded = _excluded(steps, deps, options)
+    routed = _run_targets(steps.values()) - set(options.only)
+    return Plan(
+        steps=steps,
+        order=order,
+        deps=deps,
+        dependents={k: tuple(v) for k, v in dependents.items()},
+        dormant=frozenset(routed - set(excluded)),
+        excluded=excluded,
+    )
+
+
+def _run_targets(steps: Iterable[StepBase]) -> set[str]:
+    """Every step named in some hook's static ``run`` list."""
+    return {target for step in steps for hook in step.hooks().values() for target in hook.run_names()}
+
+
+def _excluded(
+    steps: Mapping[str, StepBase], deps: Mapping[str, tuple[str, ...]], options: RunOptions
+) -> dict[str, str]:
+    excluded: dict[str, str] = {}
+    if options.only:
+        selected = _closure(options.only, steps, deps)
+        excluded.update({n: "not selected by --only" for n in steps if n not in selected})
+    include, exclude = _split_tags(options.tags), _split_tags(options.exclude_tags)
+    for name, step in steps.items():
+        tags = set(step.tags)
+        if name in excluded or not tags:
+            continue
+        if tags & exclude or (include and not tags & include):
+            excluded[name] = "filtered out by --tags/--exclude-tags"
+    return excluded
+
+
+def _split_tags(values: Iterable[str]) -> set[str]:
+    return {tag.strip() for value in values for tag in value.split(",") if tag.strip()}
+
+
+def _closure(names: Iterable[str], steps: Mapping[str, StepBase], deps: Mapping[str, tuple[str, ...]]) -> set[str]:
+    """The named steps and everything they depend on."""
+    selected: set[str] = set()
+    queue = deque(names)
+    while queue:
+        name = queue.popleft()
+        if name not in steps:
+            raise UsageError(f"--only {name}: no such step{_did_you_mean(name, steps)}")
+        if name not in selected:
+            selected.add(name)
+            queue.extend(deps[name])
+    return selected
+
+
+def _did_you_mean(name: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -1,0 +1,201 @@
+"""The scheduler: waves of ready steps, activations, jumps.
+
+A *wave* is every ready step of the newest goto generation.  Commands of a
+wave are launched together (their ``if`` and ``exec`` are evaluated when the
+wave starts) and run in worker threads; everything is then committed in
+config order, so results never depend on timing or ``--max-parallel``.
+An *activation* is one turn of a step: executions (retries included) then
+its hooks.  ``run`` targets activate inline; gotos are applied after the wave.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from visor_mem.engine.events import StepFinished
+from visor_mem.engine.execute import Executor, Launched, Services
+from visor_mem.engine.routing import Jump, Router, backoff_sleep
+from visor_mem.engine.state import Readiness, StepState
+from visor_mem.errors import VisorError
+from visor_mem.steps import ParallelKind
+from visor_mem.store.base import JSON
+
+
+class Runner:
+    """Runs a plan to the end."""
+
+    def __init__(self, services: Services, router_limits: tuple[int, Any], max_parallel: int, fail_fast: bool) -> None:
+        self.services = services
+        plan = services.plan
+        self.states = {name: StepState(name) for name in plan.order}
+        for name, reason in plan.excluded.items():
+            self.states[name].phase, self.states[name].reason = "excluded", reason
+        for name in plan.dormant:
+            self.states[name].phase = "dormant"
+        self.executor = Executor(services, self.states)
+        self.router = Router(self.executor, *router_limits)
+        self.router.bind(self._activate_target)
+        self.readiness = Readiness(plan, self.states)
+        self._max_parallel = max(1, max_parallel)
+        self._fail_fast = fail_fast
+        self._pool: ThreadPoolExecutor | None = None
+        self._generation = 0
+
+    def run(self) -> dict[str, StepState]:
+        """Execute until nothing is left; return the final states."""
+        self.readiness.start()
+        try:
+            while self._step_wave():
+                pass
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+        return self.states
+
+    def terminate(self) -> None:
+        """Kill running commands (Ctrl-C)."""
+        for kind in self.services.kinds.values():
+            stop = getattr(kind, "terminate_all", None)
+            if stop is not None:
+                stop()
+
+    # -- waves ---------------------------------------------------------------
+
+    def _step_wave(self) -> bool:
+        wave = self.readiness.pop_wave()
+        if not wave:
+            return self._give_up_on_dormant()
+        launched = self._launch_commands(wave)
+        for name in wave:
+            if self.states[name].phase == "pending":
+                self._activate(name, None, launched.get(name))
+        self._apply_jumps()
+        if self._fail_fast and any(s.phase == "failed" for s in self.states.values()):
+            self._skip_pending("skipped by --fail-fast after a failure")
+            return False
+        return True
+
+    def _launch_commands(self, wave: list[str]) -> dict[str, Launched]:
+        launched: dict[str, Launched] = {}
+        for name in wave:
+            kind = self._kind(name)
+            if not isinstance(kind, ParallelKind) or not self._gate(name) or not self._may_start(name):
+                continue
+            try:
+                work = kind.launch(self.executor.call(name))
+            except VisorError as err:
+                self._fail_before_start(name, str(err))
+                continue
+            launched[name] = Launched(self._workers().submit(work))
+        return launched
+
+    def _give_up_on_dormant(self) -> bool:
+        """Nothing is ready: routing can start nothing more, so dormant steps never run."""
+        dormant = [n for n in self.services.plan.order if self.states[n].phase == "dormant"]
+        if not dormant:
+            return False
+        for name in dormant:
+            self.states[name].phase = "skipped"
+            self.states[name].reason = "run target, never triggered"
+            self.readiness.resolved(name)
+        return True
+
+    # -- activations -----------------------------------------------------------
+
+    def _activate(
+        self, name: str, args: dict[str, JSON] | None, launched: Launched | None, routed: bool = False
+    ) -> None:
+        """One turn of a step (launched: started with its wave; routed: a ``run`` target)."""
+        if launched is None and not ((routed or self._gate(name)) and self._may_start(name)):
+            return
+        succeeded = self.executor.execute(name, args, launched)
+        while not succeeded:
+            delay = self._retry_delay(name)
+            if delay is None:
+                break
+            backoff_sleep(delay)
+            if not self._may_start(name):
+                break
+            succeeded = self.executor.execute(name, args)
+        if self.states[name].runs:
+            self.router.after(name, self.states[name].phase == "success")
+        self.readiness.resolved(name)
+
+    def _activate_target(self, name: str, args: dict[str, JSON] | None, route: str) -> None:
+        """A ``run`` target: executes now, whatever its dependencies did."""
+        self.states[name].route.append(route)
+        self._activate(name, args, None, routed=True)
+
+    def _retry_delay(self, name: str) -> float | None:
+        try:
+            return self.router.retry_delay(name)
+        except VisorError as err:
+            self.executor.finish(name, self.states[name].output, str(err))
+            return None
+
+    def _may_start(self, name: str) -> bool:
+        """Check ``if`` and max_runs; record a skip or failure when it may not."""
+        too_many = self.executor.over_max_runs(name)
+        if too_many is not None:
+            self._fail_before_start(name, str(too_many))
+            return False
+        try:
+            return self.executor.condition_holds(name)
+        except VisorError as err:
+            self._fail_before_start(name, str(err))
+            return False
+
+    def _fail_before_start(self, name: str, error: str) -> None:
+        self.executor.finish(name, self.states[name].output, error)
+        self.readiness.resolved(name)
+
+    def _gate(self, name: str) -> bool:
+        """Skip a step whose dependency failed or was skipped (unless it continues on failure)."""
+        plan = self.services.plan
+        state = self.states[name]
+        for dep in plan.deps[name]:
+            dep_state = self.states[dep]
+            if dep_state.phase == "excluded" or plan.steps[dep].continue_on_failure:
+                continue
+            if dep_state.phase == "failed" and dep not in state.allowed_failures:
+                return self._skip(name, f"dependency '{dep}' failed")
+            if dep_state.phase == "skipped":
+                never = dep_state.runs == 0 and dep in plan.dormant
+                return self._skip(name, f"dependency '{dep}' {'never ran' if never else 'was skipped'}")
+        return True
+
+    def _skip(self, name: str, reason: str) -> bool:
+        state = self.states[name]
+        state.phase, state.reason = "skipped", reason
+        self.services.sink(StepFinished(state.result(False)))
+        self.readiness.resolved(name)
+        return False
+
+    def _skip_pending(self, reason: str) -> None:
+        for state in self.states.values():
+            if state.phase in ("pending", "dormant"):
+                state.phase, state.reason = "skipped", reason
+
+    # -- jumps -------------------------------------------------------------------
+
+    def _apply_jumps(self) -> None:
+        jumps, self.router.jumps = self.router.jumps, []
+        for jump in jumps:
+            self._apply_jump(jump)
+
+    def _apply_jump(self, jump: Jump) -> None:
+        self._generation += 1
+        again = [jump.target, *self.services.plan.descendants(jump.target)]
+        self.readiness.reset(again, self._generation)
+        self.states[jump.target].route.append(f"goto from {jump.origin}")
+        if jump.hook == "on_fail" and jump.origin not in again:
+            self.states[jump.origin].recovered_by = jump.target
+
+    def _kind(self, name: str) -> Any:
+        return self.services.kinds[self.services.plan.steps[name].type]  # type: ignore[attr-defined]
+
+    def _workers(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self._max_parallel, thread_name_prefix="visor-command")
+        return self._pool
