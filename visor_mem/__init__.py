@@ -104,7 +104,7 @@ def run(config: str | Path | Mapping[str, Any], **options: Any) -> RunResult:
     the run.
     """
     from visor_mem.config import load_config
-    from visor_mem.engine import run_config  # type: ignore[attr-defined]
+    from visor_mem.engine import run_config
     from visor_mem.engine.options import RunOptions
 
     try:

@@ -145,7 +145,7 @@ def run(config: Path | None, output_format: str, **fields: Any) -> int:
     the store stays consistent).
     """
     from visor_mem.config import load_config
-    from visor_mem.engine import run_config  # type: ignore[attr-defined]
+    from visor_mem.engine import run_config
     from visor_mem.engine.options import RunOptions
     from visor_mem.report import ReportContext, make_reporter
 
@@ -154,7 +154,9 @@ def run(config: Path | None, output_format: str, **fields: Any) -> int:
         click.echo(f"warning: {warning}", err=True)
     context = ReportContext(out=sys.stdout, err=sys.stderr, environ=os.environ, debug=fields["debug"])
     reporter = make_reporter(output_format, context)
-    options = RunOptions(**_given(fields), environ=dict(os.environ), on_event=reporter.on_event)
+    options = RunOptions(
+        **_given(fields), environ=dict(os.environ), on_event=reporter.on_event, on_wait=reporter.say
+    )
     with reporter.running():
         result = run_config(loaded, options)
     reporter.finish(result)

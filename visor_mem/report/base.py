@@ -60,6 +60,9 @@ class Reporter(Protocol):
     def finish(self, result: RunResult) -> None:
         """Render the result of the run."""
 
+    def say(self, line: str) -> None:
+        """Show a notice on stderr now (e.g. that the store is locked by another run)."""
+
 
 def is_tty(stream: TextIO) -> bool:
     """Whether ``stream`` is a terminal (False for closed or fake streams)."""

@@ -35,6 +35,11 @@ def duration(ms: float) -> str:
     return f"{ms / 1000:.2f} s"
 
 
+def step_time(step: StepResult) -> str:
+    """The step's time, or ``-`` when it never ran."""
+    return duration(step.duration_ms) if step.runs else "-"
+
+
 def route_summary(route: tuple[str, ...]) -> str:
     """The kinds of routing that re-ran a step, in first-seen order: ``retry, goto from x``."""
     return ", ".join(dict.fromkeys(route))

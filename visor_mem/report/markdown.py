@@ -27,7 +27,7 @@ def _row(step: StepResult) -> str:
         code(fmt.step_label(step)),
         f"{STATUS_MARK[step.status]} {step.status}",
         str(step.runs),
-        fmt.duration(step.duration_ms),
+        fmt.step_time(step),
         code(fmt.detail(step)) if step.status == "success" else cell(fmt.detail(step)),
     ]
     return "| " + " | ".join(cells) + " |"

@@ -28,7 +28,7 @@ def _cells(step: StepResult) -> tuple[str, str, str, str, str]:
         fmt.step_label(step),
         step.status,
         str(step.runs),
-        fmt.duration(step.duration_ms),
+        fmt.step_time(step),
         fmt.detail(step),
     )
 

@@ -31,7 +31,7 @@ def console(stream: TextIO, color: bool) -> Console:
 def render_table(result: RunResult, stream: TextIO, color: bool) -> None:
     """Print the step table and the summary line."""
     out = console(stream, color)
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.add_column("Step")
     table.add_column("Status")
     table.add_column("Runs", justify="right")
@@ -49,7 +49,7 @@ def _cells(step: StepResult) -> tuple[Text, Text, str, str, Text]:
         Text(fmt.step_label(step)),
         Text(step.status, style=STATUS_STYLE[step.status]),
         str(step.runs),
-        fmt.duration(step.duration_ms),
+        fmt.step_time(step),
         Text(fmt.detail(step), style=detail_style),
     )
 
