@@ -68,13 +68,15 @@ def main() -> None:
         runs.append((steps, run))
         target = " (target < 1 s)" if steps == 10_000 else ""
         print(
-            f"{steps:>7} steps, {args.storage}: load {load * 1000:7.1f} ms, run {run * 1000:7.1f} ms{target}, "
-            f"total {(load + run) * 1000:7.1f} ms, {run / steps * 1e6:5.1f} us/step"
+            f"{steps:>7} steps, {args.storage}: load {load * 1000:7.1f} ms, "
+            f"run {run * 1000:7.1f} ms{target}, total {(load + run) * 1000:7.1f} ms, "
+            f"{run / steps * 1e6:5.1f} us/step"
         )
     if len(runs) > 1:
         (n0, t0), (n1, t1) = runs[0], runs[-1]
         print(
-            f"run time x{t1 / t0:.2f} for steps x{n1 / n0:.2f} (linear: x{n1 / n0:.2f}; target < x{1.1 * n1 / n0:.2f})"
+            f"run time x{t1 / t0:.2f} for steps x{n1 / n0:.2f} "
+            f"(linear: x{n1 / n0:.2f}; target < x{1.1 * n1 / n0:.2f})"
         )
 
 
