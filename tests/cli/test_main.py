@@ -18,7 +18,7 @@ import pytest
 import visor_mem
 from tests.cli.conftest import Visor
 from visor_mem.cli import COMMANDS, LazyGroup, main
-from visor_mem.cli.boundary import guarded, sigterm_as_interrupt, write_crash_log
+from visor_mem.cli.boundary import ReaderGone, guarded, sigterm_as_interrupt, write_crash_log
 from visor_mem.errors import ConfigError, Interrupted, Location, StepFailed, StoreError, UsageError
 
 VISOR = Path(sys.executable).with_name("visor")
@@ -109,7 +109,7 @@ BOUNDARY = [
     Case("keyboard-interrupt", KeyboardInterrupt(), 130, "interrupted\n"),
     Case("click-abort", click.Abort(), 130, "interrupted\n"),
     Case("click-usage", click.UsageError("no such option: --x"), 2, "Error: no such option: --x\n"),
-    Case("broken-pipe", BrokenPipeError(), 141, ""),
+    Case("reader-gone", ReaderGone(), 141, ""),
 ]
 
 

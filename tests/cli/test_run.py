@@ -414,3 +414,21 @@ def test_json_and_plain_text_runs_do_not_import_rich(tmp_path: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stderr.splitlines()[-1] == "[0, 0] []"
+
+
+def test_a_reader_that_goes_away_is_exit_141_without_a_message(tmp_path: Path) -> None:
+    config = write_config(tmp_path, PASSING)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [VISOR, "run", str(config), "-o", "json"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141
+    assert done.stderr == "[hello] hello, café\n"

@@ -10,7 +10,7 @@ exception                              exit   stderr
                                        code   (ConfigError/StoreError/UsageError: 2)
 click usage errors                     2      click's usage message
 Ctrl-C, SIGTERM (``KeyboardInterrupt``) 130   ``interrupted``
-``BrokenPipeError`` (``visor … | head``) 141  nothing (128 + SIGPIPE, as a shell would)
+``ReaderGone`` (``visor … | head``)    141    nothing (128 + SIGPIPE, as a shell would)
 anything else                          70     ``visor: internal error: Type: msg (details in LOG)``
 =====================================  =====  ======================================
 
@@ -44,6 +44,14 @@ EXIT_BROKEN_PIPE = 141
 EXIT_USAGE = 2
 
 
+class ReaderGone(Exception):
+    """Whoever read our stdout has gone (``visor run -o json | head -1``).
+
+    Commands raise it in place of ``BrokenPipeError``, which click would turn
+    into a silent ``sys.exit(1)``: exit 1 means "a step failed" here.
+    """
+
+
 def guarded(command: Callable[[], int], stderr: TextIO | None = None) -> int:
     """Run ``command``; turn whatever it raises into a message on stderr and an exit code."""
     err = stderr if stderr is not None else sys.stderr
@@ -59,7 +67,7 @@ def guarded(command: Callable[[], int], stderr: TextIO | None = None) -> int:
     except (KeyboardInterrupt, click.Abort):
         _say(err, "interrupted")
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
+    except ReaderGone:
         _silence_stdout()
         return EXIT_BROKEN_PIPE
     except Exception as exc:

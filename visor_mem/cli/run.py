@@ -17,6 +17,8 @@ from typing import Any
 
 import click
 
+from visor_mem.cli.boundary import ReaderGone
+
 DEFAULT_CONFIGS = (".visor.yaml", ".visor.yml")
 OUTPUT_FORMATS = ("text", "json", "markdown")
 
@@ -159,7 +161,10 @@ def run(config: Path | None, output_format: str, **fields: Any) -> int:
     )
     with reporter.running():
         result = run_config(loaded, options)
-    reporter.finish(result)
+    try:
+        reporter.finish(result)
+    except BrokenPipeError as err:
+        raise ReaderGone from err
     exit_code: int = result.exit_code
     return exit_code
 
