@@ -24,10 +24,8 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import tempfile
 import threading
 import time
-import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -96,6 +94,8 @@ def sigterm_as_interrupt() -> Iterator[None]:
 
 def write_crash_log(exc: BaseException, environ: Mapping[str, str]) -> Path:
     """Write the traceback of ``exc`` to a new log file and return its path."""
+    import traceback  # here, not at the top: only a crash pays for it (start-up matters)
+
     text = "".join(traceback.format_exception(exc))
     name = f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
     for folder in _log_folders(environ):
@@ -112,6 +112,8 @@ def write_crash_log(exc: BaseException, environ: Mapping[str, str]) -> Path:
 
 def _log_folders(environ: Mapping[str, str]) -> list[Path]:
     """Where crash logs may go, best first (XDG state dir, then the temp dir)."""
+    import tempfile  # only a crash pays for it
+
     state = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return [Path(state) / "visor", Path(tempfile.gettempdir()) / "visor"]
 
