@@ -1,4 +1,9 @@
 # Every target creates the virtualenv it needs: a fresh clone with only python3 works.
+#   make demo    set up .venv and run .visor.yaml.example
+#   make test    set up .venv and run the whole test suite (coverage gate 90 %)
+#   make lint    ruff check, ruff format --check, mypy (strict)
+#   make bench   start-up and chain benchmarks (print figures and targets)
+#   make schema  regenerate schemas/visor.schema.json from the pydantic models
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -16,7 +21,7 @@ demo: $(STAMP)
 	$(BIN)/visor run .visor.yaml.example
 
 test: $(STAMP)
-	$(BIN)/pytest --cov --cov-report=term:skip-covered
+	$(BIN)/pytest --cov --cov-report=term:skip-covered --cov-fail-under=90
 
 lint: $(STAMP)
 	$(BIN)/ruff check visor_mem tests bench
@@ -25,8 +30,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/startup.py
-	$(BIN)/python bench/chain.py 10000
-	$(BIN)/python bench/chain.py 20000
+	$(BIN)/python bench/chain.py 10000 20000
+	$(BIN)/python bench/chain.py 10000 --storage file
 
 schema: $(STAMP)
 	$(BIN)/visor schema > schemas/visor.schema.json

@@ -1,1 +1,78 @@
-"""cli."""
+"""The ``visor`` command line.
+
+``main`` is the only entry point (the console script calls
+``sys.exit(main())``; nothing else exits).  Commands are registered by
+import path in ``COMMANDS`` and imported only when used, so ``visor --help``
+and ``visor run`` never pay for modules they do not need.  Every error is
+turned into a message and an exit code by :func:`visor_mem.cli.boundary.guarded`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from importlib import import_module
+from typing import Any
+
+import click
+
+from visor_mem import __version__
+from visor_mem.cli.boundary import guarded
+
+COMMANDS: Mapping[str, str] = {
+    "run": "visor_mem.cli.run:run",
+    # Switched on one line each as their branches are merged:
+    # "validate": "visor_mem.cli.validate:validate",
+    # "schema": "visor_mem.cli.schema:schema",
+    # "memory": "visor_mem.cli.memory:memory",
+}
+"""Sub-command name → ``module:attribute`` of its click command."""
+
+
+class LazyGroup(click.Group):
+    """A click group whose sub-commands are imported on first use."""
+
+    def __init__(self, *args: Any, lazy_commands: Mapping[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = self.lazy_commands.get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        module, _, attribute = target.partition(":")
+        command = getattr(import_module(module), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{target} is not a click command")
+        return command
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy_commands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(__version__, "-V", "--version", prog_name="visor", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Run YAML workflows whose steps share a namespaced key-value memory.
+
+    Exit codes: 0 no step failed, 1 a step failed, 2 bad usage, invalid
+    config or unreadable store, 70 internal error (traceback in a log file),
+    130 interrupted.
+    """
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``visor`` command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    return guarded(lambda: _invoke(args))
+
+
+def _invoke(args: list[str]) -> int:
+    # standalone_mode=False: click raises instead of exiting, so the error
+    # boundary sees every failure, and a command's return value is our exit code.
+    result = cli.main(args=args, prog_name="visor", standalone_mode=False)
+    return result if isinstance(result, int) else 0

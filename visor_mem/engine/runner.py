@@ -49,6 +49,9 @@ class Runner:
         try:
             while self._step_wave():
                 pass
+        except KeyboardInterrupt:
+            self.terminate()  # before the shutdown below waits for the commands to end by themselves
+            raise
         finally:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
