@@ -21,10 +21,9 @@ from visor_mem.cli.boundary import guarded
 
 COMMANDS: Mapping[str, str] = {
     "run": "visor_mem.cli.run:run",
-    # Switched on one line each as their branches are merged:
-    # "validate": "visor_mem.cli.validate:validate",
-    # "schema": "visor_mem.cli.schema:schema",
-    # "memory": "visor_mem.cli.memory:memory",
+    "validate": "visor_mem.cli.validate:validate",
+    "schema": "visor_mem.cli.schema:schema",
+    "memory": "visor_mem.cli.memory:memory",
 }
 """Sub-command name → ``module:attribute`` of its click command."""
 
