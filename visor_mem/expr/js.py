@@ -30,10 +30,9 @@ whole context, the mirror included, so it is raised by the mirror's size after
 each full load.  An uncatchable interrupt or an out-of-memory error discards the
 context; the next evaluation builds a fresh one.
 
-Quirk: QuickJS reports some out-of-memory conditions as a thrown ``null``;
-an uncaught ``null`` reaching the host is therefore reported as a memory-limit
-error, while user code's own ``throw null`` (caught by the prelude) is a
-ScriptError.
+Quirk: QuickJS reports some out-of-memory conditions as a thrown ``null``, so
+a thrown ``null`` is reported as ScriptMemoryExceeded -- user code's own
+``throw null`` cannot be told apart and gets the same error.
 """
 
 from __future__ import annotations

@@ -13,13 +13,12 @@ from __future__ import annotations
 import heapq
 import json
 from collections.abc import Callable, Iterable
-from functools import partial
 from typing import Any
 
 from visor_mem.store.base import JSON
 from visor_mem.store.scoped import Memory
 
-dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 """The one JSON encoding sent to QuickJS (NaN and infinities are refused)."""
 
 Patch = dict[str, Any]
@@ -35,6 +34,7 @@ class MirrorSync:
         self._revision: int | None = None
         self._dirty: set[tuple[str, str | None]] = set()
         self._expiring: list[tuple[float, str, str]] = []
+        self._order: list[str] | None = None
         self._expires_at: Callable[[str, str], float | None] | None = getattr(
             memory.store, "expires_at", None
         )
@@ -42,6 +42,7 @@ class MirrorSync:
     def invalidate(self, places: Iterable[tuple[str, str | None]]) -> None:
         """Refetch these keys (or namespaces, key None) before the next evaluation."""
         self._dirty.update(places)
+        self._order = None  # the mirror may have reordered namespaces: send the order again
 
     def reset(self) -> None:
         """Reload everything before the next evaluation."""
@@ -71,7 +72,8 @@ class MirrorSync:
             for key in entries:
                 self._track(namespace, key)
         full = {ns: {key: dumps(value) for key, value in entries.items()} for ns, entries in dump.items()}
-        return {"full": full, "order": list(dump)}
+        self._order = list(dump)
+        return {"full": full, "order": self._order}
 
     def _partial(self, dirty: set[tuple[str, str | None]]) -> Patch:
         order = self.memory.namespaces()
@@ -83,6 +85,9 @@ class MirrorSync:
         for namespace, key in dirty:
             if key is not None and namespace not in reloads:
                 self._key(changes.setdefault(namespace, {}), namespace, key)
+        if order == self._order:
+            return {"ns": changes}
+        self._order = order
         return {"ns": changes, "order": order}
 
     def _namespace(self, namespace: str, present: set[str]) -> dict[str, str] | None:

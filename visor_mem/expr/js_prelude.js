@@ -159,19 +159,23 @@
 
   // patch: {full?: {ns: {key: text}}, ns?: {ns: {reload?: {key: text} | null, set?: {}, del?: []}}, order?: [ns]}
   function applyPatch(scope, patch) {
-    if (patch.full !== undefined) mirrors[scope] = new Map();
+    if (patch.full !== undefined) {
+      const data = (mirrors[scope] = new Map());
+      for (const ns in patch.full) data.set(ns, new Map(Object.entries(patch.full[ns])));
+    }
     const data = mirrors[scope];
-    for (const [ns, entries] of Object.entries(patch.full ?? {})) data.set(ns, new Map(Object.entries(entries)));
-    for (const [ns, change] of Object.entries(patch.ns ?? {})) {
+    for (const ns in patch.ns) {
+      const change = patch.ns[ns];
       if (change.reload !== undefined) {
         data.delete(ns);
         if (change.reload !== null) data.set(ns, new Map(Object.entries(change.reload)));
       }
-      const sets = Object.entries(change.set ?? {});
-      if (sets.length > 0 && !data.has(ns)) data.set(ns, new Map());
-      const entries = data.get(ns);
-      for (const [key, text] of sets) entries.set(key, text);
-      for (const key of change.del ?? []) entries?.delete(key);
+      if (change.set !== undefined) {
+        if (!data.has(ns)) data.set(ns, new Map());
+        const entries = data.get(ns);
+        for (const key in change.set) entries.set(key, change.set[key]);
+      }
+      if (change.del !== undefined) for (const key of change.del) data.get(ns)?.delete(key);
     }
     if (patch.order !== undefined) reorder(scope, patch.order);
   }
@@ -354,12 +358,20 @@
   }
 
   function describe(err) {
-    if (err === null) return { kind: "null", name: "Uncaught", message: "null", line: null };
+    // QuickJS throws null when it cannot even allocate its out-of-memory error.
+    if (err === null) return { kind: "memory", name: "InternalError", message: "out of memory", line: null };
     if (typeof err !== "object") return { kind: "throw", name: "Uncaught", message: show(err), line: null };
     const oom = err instanceof InternalError && /out of memory|string too long/.test(err.message);
     const name = typeof err.name === "string" ? err.name : "Error";
     const message = typeof err.message === "string" ? err.message : show(err);
     return { kind: oom ? "memory" : "throw", name, message, line: lineOf(err) };
+  }
+
+  function resultText(value) {
+    const t = typeof value;
+    if (value === undefined || value === null) return "null";
+    if (t === "string" || t === "boolean" || (t === "number" && isFinite(value))) return stringify(value);
+    return toText(value, "the result");
   }
 
   function compile(code) {
@@ -382,13 +394,13 @@
     if (patchText) sync(patchText);
     ops = [];
     logs = [];
-    latestCopies.clear();
-    historyCopies.clear();
+    if (latestCopies.size > 0) latestCopies.clear();
+    if (historyCopies.size > 0) historyCopies.clear();
     let head;
     try {
       if (extraText) setExtras(parse(extraText));
       const value = snippets[id]();
-      head = `{"ok":true,"value":${value === undefined ? "null" : toText(value, "the result")}`;
+      head = `{"ok":true,"value":${resultText(value)}`;
     } catch (err) {
       head = `{"ok":false,"error":${stringify(describe(err))}`;
     } finally {
