@@ -65,6 +65,16 @@ def liquid_renders(n: int) -> float:
     return time.process_time() - start
 
 
+def calibration(n: int) -> float:
+    """A fixed pure-Python workload, to tell a slow machine from a slow sandbox."""
+    import json
+
+    start = time.process_time()
+    for _ in range(n):
+        json.loads('{"ok":true,"value":1,"ops":[],"logs":[]}')
+    return time.process_time() - start
+
+
 def main(argv: list[str]) -> int:
     n = int(argv[1]) if len(argv) > 1 else 10_000
     rows = [
@@ -72,6 +82,7 @@ def main(argv: list[str]) -> int:
         (2 * n, "value_js (same, linearity check)", value_js_chain(2 * n)),
         (n, "value_js writing (replayed increment)", js_writes(n)),
         (n, "Liquid renders", liquid_renders(n)),
+        (n, "calibration: json.loads of a tiny document", calibration(n)),
     ]
     for count, label, seconds in rows:
         print(f"{count:6} {label:42} {seconds:7.3f} s  {seconds / count * 1e6:6.1f} us each")
