@@ -1,1 +1,101 @@
-"""expr."""
+"""Expressions: the JavaScript sandbox and the Liquid environment of a run.
+
+``Expressions`` is what the engine and the steps call.  It builds the QuickJS
+context and the Liquid environment lazily, the first time a snippet or a
+template needs them, so a workflow without JavaScript or Liquid never imports
+``quickjs`` or ``liquid`` (start-up time matters for pre-commit hooks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from visor_mem.errors import Location
+from visor_mem.expr.context import EvalContext, OutputLedger
+from visor_mem.store.base import JSON
+
+if TYPE_CHECKING:
+    from visor_mem.expr.js import JsSandbox
+    from visor_mem.expr.liquid import LiquidTemplates
+
+__all__ = ["EvalContext", "Expressions", "OutputLedger"]
+
+
+def _ignore(text: str) -> None:
+    """The default ``log`` callback: JS ``log(...)`` lines go nowhere."""
+
+
+class Expressions:
+    """Per-run expression services; builds the QuickJS context and Liquid environment lazily."""
+
+    def __init__(
+        self,
+        ctx: EvalContext,
+        *,
+        js_timeout: float = 1.0,
+        js_memory_mb: int = 64,
+        log: Callable[[str], None] = _ignore,
+    ) -> None:
+        self.ctx = ctx
+        self._js_timeout = js_timeout
+        self._js_memory_mb = js_memory_mb
+        self._log = log
+        self._js: JsSandbox | None = None
+        self._liquid: LiquidTemplates | None = None
+
+    def js(
+        self,
+        code: str,
+        *,
+        where: Location,
+        extra: Mapping[str, JSON] | None = None,
+        writable: bool = True,
+    ) -> JSON:
+        """Evaluate an expression or a body (with or without ``return``); its JSON result.
+
+        JS ``undefined`` is None.  ``extra`` adds globals for this call only
+        (``output``, ``value``, ``args``).  Every context gets the same
+        memory API (DESIGN.md section 9), so ``writable`` is accepted for
+        callers' clarity but does not restrict anything.
+        Raises ScriptError, ScriptTimeout, ScriptMemoryExceeded, or
+        MemoryOperationError when a recorded write is refused on replay.
+        """
+        return self._sandbox().evaluate(code, where, extra)
+
+    def truthy(self, code: str, *, where: Location, extra: Mapping[str, JSON] | None = None) -> bool:
+        """JavaScript truthiness of the result (for ``if`` and ``fail_if``)."""
+        return _js_truthy(self.js(code, where=where, extra=extra))
+
+    def render(self, template: str, *, where: Location, extra: Mapping[str, Any] | None = None) -> str:
+        """Render a Liquid template; raises TemplateError naming both locations."""
+        return self._templates().render(template, where, extra)
+
+    def close(self) -> None:
+        """Release the QuickJS context and the template cache."""
+        if self._js is not None:
+            self._js.close()
+        self._js = None
+        self._liquid = None
+
+    def _sandbox(self) -> JsSandbox:
+        if self._js is None:
+            from visor_mem.expr.js import JsLimits, JsSandbox
+
+            limits = JsLimits(self._js_timeout, self._js_memory_mb)
+            self._js = JsSandbox(self.ctx, limits, self._log)
+        return self._js
+
+    def _templates(self) -> LiquidTemplates:
+        if self._liquid is None:
+            from visor_mem.expr.liquid import LiquidTemplates
+
+            self._liquid = LiquidTemplates(self.ctx)
+        return self._liquid
+
+
+def _js_truthy(value: JSON) -> bool:
+    """JavaScript's ToBoolean on a JSON value: "", 0 and null are false; [] and {} are true."""
+    if isinstance(value, list | dict):
+        return True
+    return bool(value)

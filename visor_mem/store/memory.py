@@ -62,6 +62,11 @@ class DictStore:
     def dump(self) -> Dump:
         return {ns: self.get_all(ns) for ns in list(self._data)}
 
+    def expires_at(self, key: str, namespace: str) -> float | None:
+        """When a live key expires (None: never, or no such key); the JS mirror uses it."""
+        entry = self._live(namespace, key)
+        return None if entry is None else entry.expires_at
+
     def entries(self) -> Iterator[tuple[str, str, Entry]]:
         """Every live ``(namespace, key, entry)``, for codecs and exports."""
         for namespace in list(self._data):

@@ -1,0 +1,279 @@
+"""The JavaScript sandbox: QuickJS (``quickjs-ng``) with a mirror of the stores.
+
+Design.  ``quickjs-ng`` refuses calls into Python while a time limit is set,
+and a time limit is what stops ``while (true) {}``.  So JavaScript never calls
+the host during an evaluation:
+
+* ``memory`` and ``session`` are JS objects over a *mirror* of the stores kept
+  inside the QuickJS context (``js_prelude.js``: namespace → key → JSON text,
+  so reads and writes copy with JSON semantics).  Every mutating call updates
+  the mirror (later reads in the same snippet see it) and is recorded.
+* After an evaluation that succeeded, the host replays the recorded
+  operations into ``ctx.memory`` / ``ctx.session`` inside
+  ``Memory.transaction()``: all or nothing.  If the snippet throws, times out
+  or runs out of memory, or a replayed operation is refused (a quota), nothing
+  is written and the keys the snippet touched are refetched into the mirror.
+* Before each evaluation the mirror catches up with what others wrote, using
+  ``Memory.revision`` / ``changes_since`` (only changed keys travel; a
+  trimmed log means one full reload), and ``outputs`` catches up with the
+  append-only ``OutputLedger.entries``.  Nothing is re-serialised per call, so
+  10,000 evaluations cost about the same each (``bench/js.py`` measures it).
+* A QuickJS runtime must stay on the thread that created it (its stack guard
+  is relative to that thread's stack; another thread gets "Maximum call stack
+  size exceeded" or worse).  So there is one context per run *and per calling
+  thread*: a sequential run has exactly one; replays are serialised by a lock.
+* ``log(...)`` lines are buffered in JS and handed to the host callback after
+  the evaluation, even when it failed.
+
+The limits: the time limit is per evaluation; the memory limit counts the
+whole context, the mirror included, so it is raised by the mirror's size after
+each full load.  An uncatchable interrupt or an out-of-memory error discards the
+context; the next evaluation builds a fresh one.
+
+Quirk: QuickJS reports some out-of-memory conditions as a thrown ``null``, so
+a thrown ``null`` is reported as ScriptMemoryExceeded -- user code's own
+``throw null`` cannot be told apart and gets the same error.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from importlib import resources
+from typing import Any
+
+from visor_mem.errors import (
+    Location,
+    MemoryOperationError,
+    ScriptError,
+    ScriptMemoryExceeded,
+    ScriptTimeout,
+    VisorError,
+)
+from visor_mem.expr.context import EvalContext
+from visor_mem.expr.js_mirror import MirrorSync, describe_op, dumps, replay_op, touched
+from visor_mem.store.base import JSON
+
+PRELUDE_LINE = 100_000
+"""The prelude starts on this line, so its stack frames are told apart from snippets'."""
+
+_MIB = 1024 * 1024
+
+
+class JsLimits:
+    """Time (seconds) and memory (MiB) limits of one evaluation."""
+
+    def __init__(self, timeout: float = 1.0, memory_mb: int = 64) -> None:
+        self.timeout = timeout
+        self.memory_mb = memory_mb
+
+
+class JsRuntime:
+    """One QuickJS context, its mirrors and compiled snippets (one thread only)."""
+
+    def __init__(
+        self,
+        ctx: EvalContext,
+        limits: JsLimits,
+        log: Callable[[str], None],
+        replay_lock: threading.Lock,
+    ) -> None:
+        import quickjs  # imported here: workflows without JS never pay for it
+
+        self._quickjs: Any = quickjs
+        self._ctx = ctx
+        self._limits = limits
+        self._log = log
+        self._replay_lock = replay_lock
+        self._syncs = {"memory": MirrorSync(ctx.memory), "session": MirrorSync(ctx.session)}
+        self._seen_outputs = 0
+        self._compiled: dict[str, int | dict[str, Any]] = {}
+        self.broken = False
+        self._context: Any = quickjs.Context()
+        prelude = resources.files("visor_mem.expr").joinpath("js_prelude.js").read_text("utf-8")
+        self._dispatch: Any = self._context.eval("\n" * (PRELUDE_LINE - 1) + prelude)(PRELUDE_LINE)
+        self._dispatch("init", dumps(self._init_globals()))
+        self._sync_full()
+
+    # -- the evaluation --------------------------------------------------------
+
+    def evaluate(self, code: str, where: Location, extra: Mapping[str, JSON] | None) -> JSON:
+        """Run a snippet, replay its writes, and return its JSON result."""
+        snippet = self._compile(code, where)
+        extra_text = _extra_text(extra, where)
+        patch = self._patch()
+        if patch is not None and _is_full(patch):
+            self._sync_full(patch)
+            patch = None
+        result = self._run(snippet, extra_text, None if patch is None else dumps(patch), where)
+        self._emit(result["logs"])
+        if not result["ok"]:
+            self._resync(result["ops"])
+            raise _script_error(result["error"], where, self._limits)
+        self._replay(result["ops"], where)
+        return result["value"]
+
+    def _run(self, snippet: int, extra: str, patch: str | None, where: Location) -> dict[str, Any]:
+        try:
+            text = self._dispatch("run", snippet, extra, patch)
+        except self._quickjs.JSException as err:
+            raise self._interrupted(str(err), where) from None
+        return json.loads(text)  # type: ignore[no-any-return]
+
+    def _compile(self, code: str, where: Location) -> int:
+        known = self._compiled.get(code)
+        if known is None:
+            known = json.loads(self._dispatch("compile", code))
+            known = known["id"] if known["ok"] else known["error"]
+            self._compiled[code] = known
+        if isinstance(known, dict):
+            raise _script_error(known, where, self._limits)
+        return known
+
+    # -- keeping the mirror in step ------------------------------------------------
+
+    def _init_globals(self) -> dict[str, Any]:
+        ctx = self._ctx
+        return {
+            "memory_namespace": ctx.memory.default_namespace,
+            "session_namespace": ctx.session.default_namespace,
+            "pr": dumps(ctx.pr),
+            "env": dumps(ctx.env),
+            "vars": dumps(ctx.vars),
+        }
+
+    def _patch(self) -> dict[str, Any] | None:
+        now = time.time()
+        patch: dict[str, Any] = {}
+        for scope, sync in self._syncs.items():
+            scope_patch = sync.patch(now)
+            if scope_patch is not None:
+                patch[scope] = scope_patch
+        entries = self._ctx.outputs.entries
+        if len(entries) > self._seen_outputs:
+            patch["outputs"] = [
+                [step, _output_text(step, out)] for step, out in entries[self._seen_outputs :]
+            ]
+            self._seen_outputs = len(entries)
+        return patch or None
+
+    def _sync_full(self, patch: dict[str, Any] | None = None) -> None:
+        """Load a big patch without the time limit, then re-arm both limits."""
+        if patch is None:
+            patch = {scope: sync.full() for scope, sync in self._syncs.items()}
+            entries = self._ctx.outputs.entries
+            patch["outputs"] = [[step, _output_text(step, out)] for step, out in entries]
+            self._seen_outputs = len(entries)
+        self._context.set_time_limit(-1)
+        self._context.set_memory_limit(-1)
+        self._dispatch("sync", dumps(patch))
+        used = int(self._context.memory()["malloc_size"])
+        self._context.set_memory_limit(used + self._limits.memory_mb * _MIB)
+        self._context.set_time_limit(self._limits.timeout)
+
+    def _resync(self, ops: list[list[JSON]]) -> None:
+        for scope, namespace, key in touched(ops):
+            self._syncs[scope].invalidate([(namespace, key)])
+
+    def _replay(self, ops: list[list[JSON]], where: Location) -> None:
+        if not ops:
+            return
+        memories = {"memory": self._ctx.memory, "session": self._ctx.session}
+        current: list[JSON] = []
+        try:
+            with self._replay_lock, memories["memory"].transaction(), memories["session"].transaction():
+                for current in ops:
+                    replay_op(memories, current)
+        except VisorError as err:
+            self._resync(ops)
+            raise MemoryOperationError(
+                f"{describe_op(current)} was refused: {err.message}; no write of this snippet was kept",
+                where,
+            ) from err
+
+    # -- failures -------------------------------------------------------------------
+
+    def _interrupted(self, text: str, where: Location) -> VisorError:
+        """After an uncatchable error: keep the logs, then discard this context."""
+        self.broken = True
+        try:
+            aborted = json.loads(self._dispatch("abort"))
+            self._emit(aborted["logs"])
+        except self._quickjs.JSException:
+            pass
+        first = text.strip().split("\n", 1)[0]
+        if first.startswith("InternalError: interrupted"):
+            return ScriptTimeout(
+                f"JavaScript ran longer than the {self._limits.timeout:g} s time limit", where
+            )
+        if first in ("null", "InternalError: out of memory"):
+            return _memory_error(where, self._limits)
+        return ScriptError(first, where)
+
+    def _emit(self, lines: list[str]) -> None:
+        for line in lines:
+            self._log(line)
+
+
+class JsSandbox:
+    """The per-run JavaScript service: one ``JsRuntime`` per calling thread."""
+
+    def __init__(self, ctx: EvalContext, limits: JsLimits, log: Callable[[str], None]) -> None:
+        self._ctx = ctx
+        self._limits = limits
+        self._log = log
+        self._local = threading.local()
+        self._replay_lock = threading.Lock()
+
+    def evaluate(self, code: str, where: Location, extra: Mapping[str, JSON] | None = None) -> JSON:
+        """Evaluate ``code`` (an expression, or a body with or without ``return``)."""
+        return self._runtime().evaluate(code, where, extra)
+
+    def close(self) -> None:
+        """Drop this thread's context (others go with their threads)."""
+        self._local = threading.local()
+
+    def _runtime(self) -> JsRuntime:
+        runtime: JsRuntime | None = getattr(self._local, "runtime", None)
+        if runtime is None or runtime.broken:
+            runtime = JsRuntime(self._ctx, self._limits, self._log, self._replay_lock)
+            self._local.runtime = runtime
+        return runtime
+
+
+# -- helpers ------------------------------------------------------------------------
+
+
+def _is_full(patch: dict[str, Any]) -> bool:
+    return any(isinstance(part, dict) and "full" in part for part in patch.values())
+
+
+def _extra_text(extra: Mapping[str, JSON] | None, where: Location) -> str:
+    if not extra:
+        return ""
+    try:
+        return dumps(dict(extra))
+    except (TypeError, ValueError) as err:
+        raise ScriptError(f"the values given to the snippet are not JSON: {err}", where) from None
+
+
+def _output_text(step: str, output: JSON) -> str:
+    try:
+        return dumps(output)
+    except (TypeError, ValueError) as err:
+        raise ScriptError(f"the output of step '{step}' is not JSON: {err}") from None
+
+
+def _memory_error(where: Location, limits: JsLimits) -> ScriptMemoryExceeded:
+    return ScriptMemoryExceeded(f"JavaScript used more than the {limits.memory_mb} MiB memory limit", where)
+
+
+def _script_error(error: dict[str, Any], where: Location, limits: JsLimits) -> VisorError:
+    """The one-line error for a thrown exception or a syntax error."""
+    if error["kind"] == "memory":
+        return _memory_error(where, limits)
+    message = " ".join(str(error["message"]).split())
+    line = f" (line {error['line']})" if error.get("line") else ""
+    return ScriptError(f"{error['name']}: {message}{line}", where)

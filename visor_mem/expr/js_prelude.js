@@ -1,0 +1,431 @@
+// The JavaScript half of visor_mem's sandbox (see visor_mem/expr/js.py).
+//
+// Evaluated once per QuickJS context.  js.py places it after PRELUDE_LINE - 1
+// blank lines so that stack frames of this file (line >= PRELUDE_LINE) can be
+// told apart from frames of user snippets (which start at line 1).
+//
+// It returns one dispatcher function and defines no helper globals: user code
+// sees memory, session, outputs, outputs_history, pr, env, vars, args, log,
+// console and the standard ECMAScript built-ins, all frozen.
+(function (PRELUDE_LINE) {
+  "use strict";
+  const G = globalThis;
+  const { parse, stringify } = JSON;
+  const { freeze, defineProperty, getOwnPropertyNames, getOwnPropertyDescriptor, getPrototypeOf } = Object;
+  const ownKeys = Reflect.ownKeys;
+  const hasOwn = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
+  const indirectEval = G.eval;
+  const PromiseCtor = G.Promise;
+
+  // -- JSON values ---------------------------------------------------------
+
+  const typeOf = (value) => (value === null ? "object" : typeof value);
+
+  function refuse(value) {
+    const t = typeof value;
+    if (t === "function" || t === "symbol" || t === "bigint") return `a ${t}`;
+    if (t === "number" && !isFinite(value)) return String(value);
+    if (value instanceof PromiseCtor) return "a Promise (async code is not supported)";
+    return null;
+  }
+
+  function replacer(key, value) {
+    const why = refuse(value);
+    if (why !== null) throw new TypeError(`${why}${key === "" ? "" : ` at '${key}'`}`);
+    return value;
+  }
+
+  // The JSON text of a value; anything that is not a JSON value is a TypeError.
+  function toText(value, what) {
+    if (value === undefined) throw new TypeError(`${what} is undefined, which is not a JSON value (use null)`);
+    try {
+      return stringify(value, replacer);
+    } catch (err) {
+      throw new TypeError(`${what} is not a JSON value: ${err && err.message}`);
+    }
+  }
+
+  function deepFreeze(value) {
+    if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+      freeze(value);
+      for (const key of ownKeys(value)) deepFreeze(value[key]);
+    }
+    return value;
+  }
+
+  // -- the memory mirror -----------------------------------------------------
+
+  // namespace -> Map(key -> JSON text); texts make every read a deep copy.
+  const mirrors = { memory: new Map(), session: new Map() };
+  const defaults = { memory: "default", session: "default" };
+  let ops = [];
+  let logs = [];
+
+  function memoryApi(scope) {
+    const table = (ns) => mirrors[scope].get(ns);
+    const writable = (ns) => {
+      let entries = mirrors[scope].get(ns);
+      if (entries === undefined) mirrors[scope].set(ns, (entries = new Map()));
+      return entries;
+    };
+    const nsOf = (ns) => {
+      if (ns === undefined || ns === null || ns === "") return defaults[scope];
+      if (typeof ns !== "string") throw new TypeError(`${scope}: namespace must be a string, got ${typeOf(ns)}`);
+      return ns;
+    };
+    const keyOf = (fn, key) => {
+      if (typeof key !== "string") throw new TypeError(`${scope}.${fn}: key must be a string, got ${typeOf(key)}`);
+      return key;
+    };
+    const record = (...op) => void ops.push([scope, ...op]);
+
+    const api = {
+      get(key, ns) {
+        const text = table(nsOf(ns))?.get(keyOf("get", key));
+        return text === undefined ? undefined : parse(text);
+      },
+      has(key, ns) {
+        return table(nsOf(ns))?.has(keyOf("has", key)) === true;
+      },
+      list(ns) {
+        return [...(table(nsOf(ns))?.keys() ?? [])];
+      },
+      getAll(ns) {
+        const all = {};
+        for (const [key, text] of table(nsOf(ns)) ?? []) {
+          defineProperty(all, key, { value: parse(text), writable: true, enumerable: true, configurable: true });
+        }
+        return all;
+      },
+      listNamespaces() {
+        return [...mirrors[scope].keys()];
+      },
+      set(key, value, ns) {
+        keyOf("set", key);
+        const name = nsOf(ns);
+        const text = toText(value, `value of '${key}'`);
+        writable(name).set(key, text);
+        record("set", name, key, text);
+        return value;
+      },
+      append(key, value, ns) {
+        keyOf("append", key);
+        const name = nsOf(ns);
+        const text = toText(value, `value of '${key}'`);
+        const oldText = table(name)?.get(key);
+        const old = oldText === undefined ? undefined : parse(oldText);
+        const list = old === undefined ? [] : Array.isArray(old) ? old : [old];
+        list.push(parse(text));
+        writable(name).set(key, stringify(list));
+        record("append", name, key, text);
+        return list;
+      },
+      increment(key, amount, ns) {
+        keyOf("increment", key);
+        const step = amount === undefined ? 1 : amount;
+        if (typeof step !== "number" || !isFinite(step)) {
+          throw new TypeError(`Increment amount must be a number, got ${typeOf(step)}`);
+        }
+        const name = nsOf(ns);
+        const oldText = table(name)?.get(key);
+        const old = oldText === undefined ? null : parse(oldText);
+        if (old !== null && typeof old !== "number") {
+          throw new TypeError(`Cannot increment non-numeric value at key '${key}' (type: ${typeOf(old)})`);
+        }
+        const result = (old ?? 0) + step;
+        if (!isFinite(result)) throw new RangeError(`increment of '${key}' overflows to ${result}`);
+        writable(name).set(key, stringify(result));
+        record("increment", name, key, step);
+        return result;
+      },
+      delete(key, ns) {
+        keyOf("delete", key);
+        const name = nsOf(ns);
+        const entries = table(name);
+        if (entries === undefined || !entries.delete(key)) return false;
+        record("delete", name, key);
+        return true;
+      },
+      clear(ns) {
+        const name = nsOf(ns);
+        if (mirrors[scope].delete(name)) record("clear", name);
+      },
+    };
+    api.getItem = api.get;
+    api.setItem = api.set;
+    api.deleteItem = api.delete;
+    return freeze(api);
+  }
+
+  // patch: {full?: {ns: {key: text}}, ns?: {ns: {reload?: {key: text} | null, set?: {}, del?: []}}, order?: [ns]}
+  function applyPatch(scope, patch) {
+    if (patch.full !== undefined) {
+      const data = (mirrors[scope] = new Map());
+      for (const ns in patch.full) data.set(ns, new Map(Object.entries(patch.full[ns])));
+    }
+    const data = mirrors[scope];
+    for (const ns in patch.ns) {
+      const change = patch.ns[ns];
+      if (change.reload !== undefined) {
+        data.delete(ns);
+        if (change.reload !== null) data.set(ns, new Map(Object.entries(change.reload)));
+      }
+      if (change.set !== undefined) {
+        if (!data.has(ns)) data.set(ns, new Map());
+        const entries = data.get(ns);
+        for (const key in change.set) entries.set(key, change.set[key]);
+      }
+      if (change.del !== undefined) for (const key of change.del) data.get(ns)?.delete(key);
+    }
+    if (patch.order !== undefined) reorder(scope, patch.order);
+  }
+
+  function reorder(scope, order) {
+    const data = mirrors[scope];
+    const current = [...data.keys()];
+    if (current.length === order.length && current.every((ns, i) => ns === order[i])) return;
+    const ordered = new Map();
+    for (const ns of order) ordered.set(ns, data.get(ns) ?? new Map());
+    mirrors[scope] = ordered;
+  }
+
+  // -- outputs: read-only views that hand out a fresh copy per evaluation --------
+
+  const latestTexts = new Map();
+  const historyTexts = new Map();
+  const latestCopies = new Map();
+  const historyCopies = new Map();
+
+  function readOnlyView(target, read) {
+    return new Proxy(target, {
+      get(t, key) {
+        return typeof key === "string" && hasOwn(t, key) ? read(key) : t[key];
+      },
+      getOwnPropertyDescriptor(t, key) {
+        const desc = getOwnPropertyDescriptor(t, key);
+        if (desc !== undefined && typeof key === "string") desc.value = read(key);
+        return desc;
+      },
+      set: () => false,
+      defineProperty: () => false,
+      deleteProperty: () => false,
+      setPrototypeOf: () => false,
+      preventExtensions: () => false,
+    });
+  }
+
+  function cached(copies, key, make) {
+    if (!copies.has(key)) copies.set(key, make());
+    return copies.get(key);
+  }
+
+  const historyTarget = {};
+  const historyView = readOnlyView(historyTarget, (step) =>
+    cached(historyCopies, step, () => historyTexts.get(step).map((text) => parse(text))),
+  );
+  const outputsTarget = { history: true };
+  const outputsView = readOnlyView(outputsTarget, (step) =>
+    step === "history" ? historyView : cached(latestCopies, step, () => parse(latestTexts.get(step))),
+  );
+
+  function addOutputs(entries) {
+    for (const [step, text] of entries) {
+      latestTexts.set(step, text);
+      if (!historyTexts.has(step)) historyTexts.set(step, []);
+      historyTexts.get(step).push(text);
+      outputsTarget[step] = true;
+      historyTarget[step] = true;
+    }
+  }
+
+  // -- log ----------------------------------------------------------------------
+
+  function show(value) {
+    if (typeof value === "string") return value;
+    if (typeof value === "object" && value !== null) {
+      try {
+        return stringify(value);
+      } catch {
+        return String(value);
+      }
+    }
+    return String(value);
+  }
+  const log = (...args) => void logs.push(args.map(show).join(" "));
+
+  // -- globals and lockdown -------------------------------------------------------
+
+  const OVERRIDABLE = new Set(["args"]);
+  const OWN = new Set(); // globals this prelude defines (already frozen where they can be)
+  const DEFAULT_ARGS = freeze({});
+
+  function defineGlobals(init) {
+    defaults.memory = init.memory_namespace;
+    defaults.session = init.session_namespace;
+    const globals = {
+      memory: memoryApi("memory"),
+      session: memoryApi("session"),
+      outputs: outputsView,
+      outputs_history: historyView,
+      pr: deepFreeze(parse(init.pr)),
+      env: deepFreeze(parse(init.env)),
+      vars: deepFreeze(parse(init.vars)),
+      log: freeze(log),
+      console: freeze({ log, info: log, warn: log, error: log, debug: log }),
+    };
+    for (const [name, value] of Object.entries(globals)) {
+      OWN.add(name);
+      defineProperty(G, name, { value, writable: false, enumerable: false, configurable: false });
+    }
+    defineProperty(G, "args", { value: DEFAULT_ARGS, writable: true, enumerable: false, configurable: true });
+  }
+
+  // Freeze every built-in reachable from the global object, so no evaluation
+  // can change what the next one (or this prelude) sees.
+  function lockdown() {
+    delete G.queueMicrotask;
+    const seen = new Set();
+    const walk = (value) => {
+      if ((typeof value !== "object" && typeof value !== "function") || value === null || seen.has(value)) return;
+      seen.add(value);
+      freeze(value);
+      for (const key of ownKeys(value)) {
+        const desc = getOwnPropertyDescriptor(value, key);
+        if ("value" in desc) walk(desc.value);
+        else (walk(desc.get), walk(desc.set));
+      }
+      walk(getPrototypeOf(value));
+    };
+    for (const name of getOwnPropertyNames(G)) {
+      if (name === "globalThis" || OVERRIDABLE.has(name)) continue;
+      if (!OWN.has(name)) walk(G[name]);
+      defineProperty(G, name, { writable: false, configurable: false });
+    }
+    walk(getPrototypeOf(G));
+    return new Set(getOwnPropertyNames(G));
+  }
+
+  let baseline = new Set();
+  let current = null; // the extras of the evaluation in progress
+
+  function setExtras(extra) {
+    current = extra;
+    for (const [name, value] of Object.entries(extra)) {
+      if (baseline.has(name) && !OVERRIDABLE.has(name)) {
+        throw new TypeError(`'${name}' is a built-in global and cannot be passed as an extra`);
+      }
+      defineProperty(G, name, { value, writable: true, enumerable: false, configurable: true });
+    }
+  }
+
+  // Undo the extras and drop every global the evaluation created.
+  function cleanGlobals() {
+    current = null;
+    G.args = DEFAULT_ARGS;
+    const names = getOwnPropertyNames(G);
+    if (names.length === baseline.size) return;
+    for (const name of names) if (!baseline.has(name)) delete G[name];
+  }
+
+  // -- snippets -------------------------------------------------------------------
+
+  const snippets = [];
+  const completionForm = indirectEval("(function (__visor_code) { return function () { return eval(__visor_code); }; })");
+
+  function compileForm(code) {
+    try {
+      return indirectEval(`(function(){return (${code}\n)})`); // an expression
+    } catch (err) {
+      if (!(err instanceof SyntaxError)) throw err;
+    }
+    try {
+      // A class static block accepts any statement except a top-level `return`:
+      // such a body runs through eval, whose completion value is the result.
+      indirectEval(`(function(){class __V{static{${code}\n}}})`);
+      return completionForm(code);
+    } catch {
+      return indirectEval(`(function(){${code}\n})`); // a body with `return`
+    }
+  }
+
+  function lineOf(err) {
+    const stack = typeof err?.stack === "string" ? err.stack : "";
+    for (const match of stack.matchAll(/<input>:(\d+):\d+/g)) {
+      const line = Number(match[1]);
+      if (line < PRELUDE_LINE) return line;
+    }
+    return null;
+  }
+
+  function describe(err) {
+    // QuickJS throws null when it cannot even allocate its out-of-memory error.
+    if (err === null) return { kind: "memory", name: "InternalError", message: "out of memory", line: null };
+    if (typeof err !== "object") return { kind: "throw", name: "Uncaught", message: show(err), line: null };
+    const oom = err instanceof InternalError && /out of memory|string too long/.test(err.message);
+    const name = typeof err.name === "string" ? err.name : "Error";
+    const message = typeof err.message === "string" ? err.message : show(err);
+    return { kind: oom ? "memory" : "throw", name, message, line: lineOf(err) };
+  }
+
+  function resultText(value) {
+    const t = typeof value;
+    if (value === undefined || value === null) return "null";
+    if (t === "string" || t === "boolean" || (t === "number" && isFinite(value))) return stringify(value);
+    return toText(value, "the result");
+  }
+
+  function compile(code) {
+    try {
+      snippets.push(compileForm(code));
+      return stringify({ ok: true, id: snippets.length - 1 });
+    } catch (err) {
+      return stringify({ ok: false, error: describe(err) });
+    }
+  }
+
+  function sync(patchText) {
+    const patch = parse(patchText);
+    if (patch.memory !== undefined) applyPatch("memory", patch.memory);
+    if (patch.session !== undefined) applyPatch("session", patch.session);
+    if (patch.outputs !== undefined) addOutputs(patch.outputs);
+  }
+
+  function run(id, extraText, patchText) {
+    if (patchText) sync(patchText);
+    ops = [];
+    logs = [];
+    if (latestCopies.size > 0) latestCopies.clear();
+    if (historyCopies.size > 0) historyCopies.clear();
+    let head;
+    try {
+      if (extraText) setExtras(parse(extraText));
+      const value = snippets[id]();
+      head = `{"ok":true,"value":${resultText(value)}`;
+    } catch (err) {
+      head = `{"ok":false,"error":${stringify(describe(err))}`;
+    } finally {
+      cleanGlobals();
+    }
+    return `${head},"ops":${stringify(ops)},"logs":${stringify(logs)}}`;
+  }
+
+  // After an uncatchable interrupt (time limit) or out-of-memory error: clean up
+  // and hand back what the evaluation did, so the host can resynchronise.
+  function abort() {
+    if (current !== null || getOwnPropertyNames(G).length !== baseline.size) cleanGlobals();
+    const result = stringify({ ops, logs });
+    ops = [];
+    logs = [];
+    return result;
+  }
+
+  function init(initText) {
+    defineGlobals(parse(initText));
+    baseline = lockdown();
+  }
+
+  const commands = { init, compile, sync, run, abort };
+  return function dispatch(command, a, b, c) {
+    return commands[command](a, b, c);
+  };
+});

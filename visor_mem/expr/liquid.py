@@ -1,0 +1,206 @@
+"""Liquid templates of a run: python-liquid with Visor's memory filters.
+
+One ``Environment`` per run (built by ``Expressions`` when the first template
+is rendered); parsed templates are cached by source.  Undefined variables
+render empty, as in Visor; an unknown filter is an error (Visor silently
+ignores it, which hides typos).  Filters read memory straight through
+``ctx.memory`` and ``ctx.session``: Python calls Python, no mirror is needed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from liquid import BoundTemplate, Environment
+from liquid.exceptions import LiquidError
+from liquid.undefined import Undefined
+
+from visor_mem.errors import Location, TemplateError
+from visor_mem.expr.context import EvalContext, OutputLedger
+from visor_mem.store.scoped import Memory
+
+
+class OutputsView(Mapping[str, Any]):
+    """``outputs`` for templates: latest output per step, plus ``history``, without copying."""
+
+    def __init__(self, ledger: OutputLedger) -> None:
+        self._ledger = ledger
+
+    def __getitem__(self, step: str) -> Any:
+        if step == "history":
+            return self._ledger.history
+        return self._ledger.latest[step]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (step for step in self._ledger.latest if step != "history")
+        yield "history"
+
+    def __len__(self) -> int:
+        return len(self._ledger.latest) + ("history" not in self._ledger.latest)
+
+
+class LiquidTemplates:
+    """Parses (once) and renders templates against the run's context."""
+
+    def __init__(self, ctx: EvalContext) -> None:
+        self._ctx = ctx
+        self._env = Environment(undefined=Undefined)
+        register(self._env, ctx)
+        self._cache: dict[str, BoundTemplate] = {}
+        self._outputs = OutputsView(ctx.outputs)
+
+    def render(self, source: str, where: Location, extra: Mapping[str, Any] | None = None) -> str:
+        """The rendered text; a Liquid error becomes a one-line TemplateError."""
+        try:
+            template = self._cache.get(source)
+            if template is None:
+                template = self._cache[source] = self._env.from_string(source)
+            return template.render(**self._variables(extra))
+        except LiquidError as err:
+            raise TemplateError(_describe(err), where) from err
+
+    def _variables(self, extra: Mapping[str, Any] | None) -> dict[str, Any]:
+        ctx = self._ctx
+        variables: dict[str, Any] = {
+            "outputs": self._outputs,
+            "outputs_history": ctx.outputs.history,
+            "pr": ctx.pr,
+            "env": ctx.env,
+            "vars": ctx.vars,
+            "args": {},
+        }
+        if extra:
+            variables.update(extra)
+        return variables
+
+
+def _describe(err: LiquidError) -> str:
+    """``message (template line N)``: the template's own line, beside the config's."""
+    position = err.context()
+    line = f" (template line {position[0]})" if position else ""
+    return f"{type(err).__name__}: {err.message}{line}"
+
+
+# -- filters --------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """Liquid's Undefined as None, so JSON filters see JSON values."""
+    return None if isinstance(value, Undefined) else value
+
+
+def _namespace(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _getter(memory: Memory) -> Callable[..., Any]:
+    def get(key: Any, namespace: Any = None) -> Any:
+        if not isinstance(key, str):
+            return None
+        return memory.get(key, _namespace(namespace))
+
+    return get
+
+
+def _memory_filters(ctx: EvalContext) -> dict[str, Callable[..., Any]]:
+    def memory_has(key: Any, namespace: Any = None) -> bool:
+        return isinstance(key, str) and ctx.memory.has(key, _namespace(namespace))
+
+    def memory_list(namespace: Any = None) -> list[str]:
+        return ctx.memory.list(_namespace(_plain(namespace)))
+
+    return {
+        "memory_get": _getter(ctx.memory),
+        "memory_has": memory_has,
+        "memory_list": memory_list,
+        "session_get": _getter(ctx.session),
+    }
+
+
+def to_json(value: Any, indent: Any = None) -> str:
+    return json.dumps(
+        _plain(value),
+        ensure_ascii=False,
+        default=_plain_default,
+        indent=indent if isinstance(indent, int) else None,
+    )
+
+
+def _plain_default(value: Any) -> Any:
+    if isinstance(value, Undefined):
+        return None
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def parse_json(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def to_base64(value: Any) -> str:
+    return base64.b64encode(str(_plain(value) or "").encode()).decode("ascii")
+
+
+def from_base64(value: Any) -> str:
+    return base64.b64decode(str(_plain(value) or "")).decode("utf-8", errors="replace")
+
+
+def shell_escape(value: Any) -> str:
+    """POSIX single-quoting: safe to paste into a ``sh -c`` command line."""
+    text = str(_plain(value) or "")
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def json_escape(value: Any) -> str:
+    """The inside of a JSON string literal (no surrounding quotes)."""
+    return json.dumps(str(_plain(value) or ""), ensure_ascii=False)[1:-1]
+
+
+def unescape_newlines(value: Any) -> str:
+    text = str(_plain(value) or "")
+    return text.replace("\\r\\n", "\r\n").replace("\\n", "\n").replace("\\t", "\t")
+
+
+def _is_empty(value: Any) -> bool:
+    value = _plain(value)
+    return value is None or value == "" or (isinstance(value, list | dict) and not value)
+
+
+def not_empty(value: Any) -> bool:
+    return not _is_empty(value)
+
+
+def coalesce(value: Any, *alternatives: Any) -> Any:
+    """The first of the input and the arguments that is not empty."""
+    return next((item for item in (value, *alternatives) if not _is_empty(item)), None)
+
+
+PURE_FILTERS: dict[str, Callable[..., Any]] = {
+    "json": to_json,
+    "to_json": to_json,
+    "parse_json": parse_json,
+    "base64": to_base64,
+    "base64_decode": from_base64,
+    "shell_escape": shell_escape,
+    "escape_shell": shell_escape,
+    "json_escape": json_escape,
+    "unescape_newlines": unescape_newlines,
+    "not_empty": not_empty,
+    "coalesce": coalesce,
+}
+"""Visor's extra filters that need nothing from the run."""
+
+
+def register(env: Environment, ctx: EvalContext) -> None:
+    """Add visor_mem's filters (beside python-liquid's standard ones) to ``env``."""
+    env.filters.update(PURE_FILTERS)
+    env.filters.update(_memory_filters(ctx))
