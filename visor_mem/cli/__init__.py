@@ -27,6 +27,14 @@ COMMANDS: Mapping[str, str] = {
 }
 """Sub-command name → ``module:attribute`` of its click command."""
 
+SUMMARIES: Mapping[str, str] = {
+    "run": "Run a workflow (default ./.visor.yaml).",
+    "validate": "Check a config without running it.",
+    "schema": "Print the JSON Schema of .visor.yaml.",
+    "memory": "Inspect and edit a memory store by hand.",
+}
+"""One-line help per sub-command, so ``visor --help`` imports none of them."""
+
 
 class LazyGroup(click.Group):
     """A click group whose sub-commands are imported on first use."""
@@ -37,6 +45,11 @@ class LazyGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, SUMMARIES.get(name, "")) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = self.lazy_commands.get(cmd_name)
