@@ -9,9 +9,9 @@ committed steps are kept and nothing is torn.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 import time
 from collections.abc import Mapping
+from pathlib import Path
 
 from visor_mem.config.loaded import LoadedConfig
 from visor_mem.engine.events import LogMessage
