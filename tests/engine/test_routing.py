@@ -184,3 +184,144 @@ def test_routing_decisions_are_reported(tmp_path: Path) -> None:
     )
     decisions = [e for e in events if isinstance(e, RoutingDecision)]
     assert [(d.step, d.hook, d.action, d.detail) for d in decisions] == [("a", "on_success", "run", "b")]
+
+
+def test_goto_js_sees_what_run_targets_wrote(tmp_path: Path) -> None:
+    """The seed's retry counter: run increments, then goto_js reads the new count."""
+    result = run_yaml(
+        tmp_path,
+        f"""
+        steps:
+          init: {{type: memory, operation: set, key: retry_count, value: 0}}
+          run-test:
+            type: command
+            exec: '{FLAKY.format(n=3)}'
+            depends_on: [init]
+            on_fail:
+              run: [increment-retry]
+              goto_js: "memory.get('retry_count') < 3 ? 'run-test' : null"
+          increment-retry: {{type: memory, operation: increment, key: retry_count}}
+    """,
+    )
+    assert result.ok
+    assert result.memory["default"]["retry_count"] == 2
+    assert result.steps["run-test"].runs == 3
+
+
+def test_retry_counter_gives_up_when_the_command_keeps_failing(tmp_path: Path) -> None:
+    result = run_yaml(
+        tmp_path,
+        """
+        steps:
+          init: {type: memory, operation: set, key: retry_count, value: 0}
+          run-test:
+            type: command
+            exec: "exit 1"
+            depends_on: [init]
+            on_fail:
+              run: [increment-retry]
+              goto_js: "memory.get('retry_count') < 3 ? 'run-test' : null"
+          increment-retry: {type: memory, operation: increment, key: retry_count}
+          report: {type: noop, depends_on: run-test}
+    """,
+    )
+    assert result.memory["default"]["retry_count"] == 3
+    assert result.steps["run-test"].runs == 3  # fails, counts 1, 2, 3; at 3 goto_js returns null
+    assert statuses(result)["report"] == "skipped"
+    assert not result.ok
+
+
+def test_routing_js_sees_the_current_execution_in_history(tmp_path: Path) -> None:
+    result = run_yaml(
+        tmp_path,
+        """
+        routing: {max_loops: 5}
+        steps:
+          counter:
+            type: memory
+            operation: increment
+            key: n
+            on_success:
+              goto_js: "outputs.history['counter'].length < 3 ? 'counter' : null"
+          after: {type: script, depends_on: counter, content: "return outputs.history['counter']"}
+    """,
+    )
+    assert result.steps["counter"].runs == 3
+    assert result.steps["after"].output == [1, 2, 3]
+
+
+def test_transitions_pick_the_first_true_rule_and_null_means_stay(tmp_path: Path) -> None:
+    result = run_yaml(
+        tmp_path,
+        """
+        steps:
+          a:
+            type: memory
+            operation: increment
+            key: n
+            on_success:
+              transitions:
+                - {when: "output < 2", to: a}
+                - {when: "true", to: null}
+              goto: nowhere-else
+          nowhere-else: {type: noop}
+    """,
+    )
+    assert result.steps["a"].runs == 2
+    assert result.steps["nowhere-else"].runs == 1
+
+
+def test_run_js_names_steps_to_run(tmp_path: Path) -> None:
+    result = run_yaml(
+        tmp_path,
+        """
+        steps:
+          a: {type: noop, on_success: {run_js: "return ['b', 'c']"}}
+          b: {type: memory, operation: append, key: seen, value: b}
+          c: {type: memory, operation: append, key: seen, value: c}
+    """,
+    )
+    assert result.memory["default"]["seen"] == ["b", "c"]
+
+
+def test_run_with_arguments_reaches_the_target_as_args(tmp_path: Path) -> None:
+    result = run_yaml(
+        tmp_path,
+        """
+        steps:
+          a: {type: noop, on_success: {run: [{step: greet, with: {who: world}}]}}
+          greet: {type: script, content: "return 'hello ' + args.who"}
+    """,
+    )
+    assert result.steps["greet"].output == "hello world"
+
+
+def test_on_finish_runs_after_success_and_failure(tmp_path: Path) -> None:
+    result = run_yaml(
+        tmp_path,
+        """
+        steps:
+          ok: {type: noop, on_finish: {run: [count]}}
+          bad: {type: command, exec: "exit 1", on_finish: {run: [count]}}
+          count: {type: memory, operation: increment, key: finished}
+    """,
+    )
+    assert result.memory["default"]["finished"] == 2
+
+
+def test_routing_defaults_merge_under_a_steps_own_on_fail(tmp_path: Path) -> None:
+    result = run_yaml(
+        tmp_path,
+        f"""
+        routing:
+          defaults:
+            on_fail: {{retry: {{max: 2}}}}
+        steps:
+          flaky: {{type: command, exec: '{FLAKY.format(n=3)}', on_fail: {{run: [note]}}}}
+          note: {{type: noop}}
+          plain: {{type: command, exec: "exit 1"}}
+    """,
+    )
+    assert result.steps["flaky"].status == "success"
+    assert result.steps["flaky"].runs == 3
+    assert result.steps["plain"].runs == 1  # defaults apply only to steps that declare on_fail
