@@ -2,7 +2,7 @@
 #   make demo    set up .venv and run .visor.yaml.example
 #   make test    set up .venv and run the whole test suite (coverage gate 90 %)
 #   make lint    ruff check, ruff format --check, mypy (strict)
-#   make bench   start-up and chain benchmarks (print figures and targets)
+#   make bench   start-up, chain, JavaScript and routing benchmarks (print figures and targets)
 #   make schema  regenerate schemas/visor.schema.json from the pydantic models
 PYTHON ?= python3
 VENV   := .venv
@@ -32,6 +32,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/chain.py 10000 20000
 	$(BIN)/python bench/chain.py 10000 --storage file
+	$(BIN)/python bench/js.py
+	$(BIN)/python bench/routing.py
 
 schema: $(STAMP)
 	$(BIN)/visor schema > schemas/visor.schema.json
