@@ -419,7 +419,17 @@
     return result;
   }
 
+  // Visor hands command output to JavaScript as text; here it is already a
+  // value.  So JSON.parse of a non-string returns it unchanged instead of
+  // throwing on "[object Object]": Visor's `JSON.parse(output)` keeps working.
+  function lenientJsonParse() {
+    JSON.parse = function (text, reviver) {
+      return typeof text === "string" ? parse(text, reviver) : text;
+    };
+  }
+
   function init(initText) {
+    lenientJsonParse();
     defineGlobals(parse(initText));
     baseline = lockdown();
   }
