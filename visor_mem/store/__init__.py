@@ -8,12 +8,14 @@ from typing import Any
 
 from visor_mem.config.models import MemoryConfig
 from visor_mem.store.base import Store
+from visor_mem.store.file import new_file_store
 from visor_mem.store.memory import new_memory_store
 
 BackendFactory = Callable[..., Store]
 
 BACKENDS: dict[str, BackendFactory] = {
     "memory": new_memory_store,
+    "file": new_file_store,
 }
 """``memory.storage`` value → factory(config=MemoryConfig, base_dir=Path, **options)."""
 
