@@ -207,10 +207,10 @@ class FileStore(DictStore):
         if not (self.options.loads or self.options.saves):
             return
         try:
-            if self.options.saves:
+            if self.options.saves:  # a store that never writes takes no lock and creates nothing
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._lock = self._take_lock()
-            if self.options.saves:
+                self._lock = FileLock(self.paths.lock, self.path)
+                self._lock.acquire(self.options.lock_timeout, self.options.on_wait)
                 clean_temps(self.path.parent, self.paths.temp_prefix)
             self._load()
         except OSError as err:
@@ -219,16 +219,6 @@ class FileStore(DictStore):
         except BaseException:
             self._release()
             raise
-
-    def _take_lock(self) -> FileLock | None:
-        lock = FileLock(self.paths.lock, self.path)
-        try:
-            lock.acquire(self.options.lock_timeout, self.options.on_wait)
-        except (PermissionError, FileNotFoundError):
-            if self.options.saves:
-                raise
-            return None  # a read-only run on a read-only folder: nothing to protect
-        return lock
 
     def _load(self) -> None:
         main = _read_or_none(self.paths.main)

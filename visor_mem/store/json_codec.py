@@ -126,13 +126,29 @@ def _parse_float(text: str) -> int | float:
     return js_number(float(text))
 
 
+def _parse_int(text: str) -> int | float:
+    """An integer literal; past 2**53 it is the float JavaScript printed when the text is exactly that.
+
+    ``String(2.112366034866441e16)`` is ``"21123660348664410"``, which as a
+    Python int would be a different number; ``18446744073709551616`` (2**64
+    written by Python) is not how any double prints, so it stays an exact int.
+    """
+    number = int(text)
+    if abs(number) <= 2**53:
+        return number
+    as_float = float(number)
+    return as_float if js_number_text(as_float) == text.lstrip("+") else number
+
+
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not a JSON value")
 
 
 def parse_json(text: str) -> JSON:
     """Strict JSON: no NaN/Infinity; integral floats become ints, as JavaScript sees them."""
-    return json.loads(text, parse_float=_parse_float, parse_constant=_reject_constant)
+    return json.loads(
+        text, parse_float=_parse_float, parse_int=_parse_int, parse_constant=_reject_constant
+    )
 
 
 class JsonCodec:
