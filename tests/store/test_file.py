@@ -7,7 +7,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -170,14 +170,18 @@ def test_journal_is_compacted_past_its_threshold(tmp_path: Path) -> None:
     assert len(open_file(tmp_path).keys("default")) == 200
 
 
+def rolled_back(store: FileStore, work: Callable[[], object]) -> None:
+    with store.transaction():
+        work()
+        raise RuntimeError("roll back")
+
+
 def test_a_rolled_back_transaction_leaves_no_journal_line(tmp_path: Path) -> None:
     store = open_file(tmp_path)
     store.set("a", 1, "default")
     store.commit()
-    with pytest.raises(RuntimeError), store.transaction():
-        store.set("b", 2, "default")
-        store.clear("default")
-        raise RuntimeError("roll back")
+    with pytest.raises(RuntimeError):
+        rolled_back(store, lambda: (store.set("b", 2, "default"), store.clear("default")))
     store.commit()
     journal = StorePaths.of(tmp_path / "m.json").journal
     assert len(journal.read_bytes().splitlines()) == 2
@@ -188,10 +192,8 @@ def test_a_rolled_back_transaction_leaves_no_journal_line(tmp_path: Path) -> Non
 def test_commit_inside_a_transaction_keeps_the_group_out_of_the_journal(tmp_path: Path) -> None:
     store = open_file(tmp_path)
     store.set("a", 1, "default")
-    with pytest.raises(RuntimeError), store.transaction():
-        store.set("b", 2, "default")
-        store.commit()
-        raise RuntimeError("roll back")
+    with pytest.raises(RuntimeError):
+        rolled_back(store, lambda: (store.set("b", 2, "default"), store.commit()))
     store.close()
     assert open_file(tmp_path).dump() == {"default": {"a": 1}}
 
@@ -369,7 +371,8 @@ HOLDER = """
 @pytest.fixture
 def holder(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[subprocess.Popen[str]]:
     child = run_child(HOLDER, str(tmp_path), str(request.param))
-    assert child.stdout is not None and child.stdout.readline() == "locked\n"
+    assert child.stdout is not None
+    assert child.stdout.readline() == "locked\n"
     yield child
     child.kill()
     child.wait()
