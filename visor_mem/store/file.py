@@ -45,6 +45,19 @@ COMPACT_BYTES = 1 << 20
 """A journal past max(this, 2 x the main file) is folded into the main file."""
 
 
+def _set_change(namespace: str, key: str | None, entry: Entry | None) -> Op:
+    assert entry is not None  # DictStore reports every "set" with its entry
+    return ("set", namespace, key, entry.value, entry.expires_at)
+
+
+_JOURNAL_CHANGES: dict[str, Callable[[str, str | None, Entry | None], Op]] = {
+    "set": _set_change,
+    "delete": lambda namespace, key, _: ("del", namespace, key),
+    "clear": lambda namespace, _key, _entry: ("clear", namespace),
+}
+"""``DictStore._on_change`` kind → the journal change (see journal.py)."""
+
+
 @dataclass(frozen=True)
 class StorePaths:
     """The main file and its sidecars."""
@@ -147,14 +160,8 @@ class FileStore(DictStore):
             self._release()
 
     def _on_change(self, op: str, namespace: str, key: str | None, entry: Entry | None) -> None:
-        if not self.options.saves:
-            return
-        if op == "set" and entry is not None:
-            self._pending.append(("set", namespace, key, entry.value, entry.expires_at))
-        elif op == "delete":
-            self._pending.append(("del", namespace, key))
-        else:
-            self._pending.append(("clear", namespace))
+        if self.options.saves:
+            self._pending.append(_JOURNAL_CHANGES[op](namespace, key, entry))
 
     def _flush(self) -> None:
         limit = len(self._pending) if self._tx_mark is None else self._tx_mark
