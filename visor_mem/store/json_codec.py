@@ -144,11 +144,15 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not a JSON value")
 
 
+_DECODER = json.JSONDecoder(
+    parse_float=_parse_float, parse_int=_parse_int, parse_constant=_reject_constant
+)
+"""Built once: ``json.loads`` with hooks would build a decoder per call (per CSV cell)."""
+
+
 def parse_json(text: str) -> JSON:
     """Strict JSON: no NaN/Infinity; integral floats become ints, as JavaScript sees them."""
-    return json.loads(
-        text, parse_float=_parse_float, parse_int=_parse_int, parse_constant=_reject_constant
-    )
+    return _DECODER.decode(text)
 
 
 class JsonCodec:
