@@ -33,6 +33,7 @@ Op = tuple[JSON, ...]
 Loaded = dict[str, dict[str, Entry]]
 """A store read from disk: namespaces of entries, in order."""
 
+_ENCODE_LINE = json.JSONEncoder(separators=(",", ":")).encode  # built once: json.dumps builds one per call
 _sync = getattr(os, "fdatasync", os.fsync)  # fdatasync: size + data, not mtime; macOS lacks it
 
 
@@ -135,7 +136,7 @@ class JournalWriter:
 
     def append(self, changes: list[Op]) -> None:
         """Write one committed line."""
-        line = json.dumps(changes, separators=(",", ":")).encode() + b"\n"
+        line = _ENCODE_LINE(changes).encode() + b"\n"
         if self._header is not None:
             line, self._header = self._header + line, None
             write_all(self._fd, line)
