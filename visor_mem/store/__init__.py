@@ -8,6 +8,7 @@ from typing import Any
 
 from visor_mem.config.models import MemoryConfig
 from visor_mem.store.base import Store
+from visor_mem.store.file import new_file_store
 from visor_mem.store.memory import new_memory_store
 from visor_mem.store.redis import new_redis_store
 from visor_mem.store.sqlite import new_sqlite_store
@@ -16,6 +17,7 @@ BackendFactory = Callable[..., Store]
 
 BACKENDS: dict[str, BackendFactory] = {
     "memory": new_memory_store,
+    "file": new_file_store,
     "sqlite": new_sqlite_store,
     "redis": new_redis_store,
 }

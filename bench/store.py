@@ -1,0 +1,126 @@
+"""Store backends under the engine's pattern: one operation, then ``commit()``.
+
+    python bench/store.py [--ops 10000] [--sizes 1000,100000]
+
+Prints, for memory, file-json, file-csv (and sqlite when registered):
+* the time of N set + N increment operations through ``Memory``, each followed
+  by ``commit()`` as the engine does per step, and the ratio to memory
+  (target: file backends within 3x);
+* the cost of one set+commit in a store already holding 1,000 and 100,000 keys
+  (target: flat), plus the once-per-run open and close at that size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from visor_mem.config.models import MemoryConfig
+from visor_mem.store import BACKENDS, open_store
+from visor_mem.store.base import Store
+from visor_mem.store.scoped import Memory
+
+CONFIGS: dict[str, tuple[MemoryConfig, dict[str, Any]]] = {
+    "memory": (MemoryConfig(), {}),
+    "file-json": (MemoryConfig(storage="file", format="json", file="bench.json"), {}),
+    "file-csv": (MemoryConfig(storage="file", format="csv", file="bench.csv"), {}),
+    "file-json fsync/commit": (  # strict: the journal synced at every commit
+        MemoryConfig(storage="file", format="json", file="bench.json"),
+        {"sync_interval": 0},
+    ),
+    "sqlite": (MemoryConfig(storage="sqlite", file="bench.db"), {}),
+}
+"""Row name → (config, store options); rows whose storage is not registered are skipped."""
+
+
+def _open(name: str, folder: Path) -> Store:
+    config, options = CONFIGS[name]
+    return open_store(config, folder, **options)
+
+
+def _timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def ops_time(name: str, folder: Path, ops: int) -> float:
+    """N sets then N increments, each committed; close included (it is part of the run)."""
+    store = _open(name, folder)
+    memory = Memory(store)
+
+    def work() -> None:
+        for i in range(ops):
+            memory.set(f"key{i}", {"i": i, "name": f"value {i}"})
+            store.commit()
+        for _ in range(ops):
+            memory.increment("counter")
+            store.commit()
+        store.close()
+
+    return _timed(work)
+
+
+def cost_at_size(name: str, folder: Path, size: int, ops: int) -> tuple[float, float, float]:
+    """(µs per set+commit, open s, close s) in a store already holding ``size`` keys."""
+    store = _open(name, folder)
+    for i in range(size):
+        store.set(f"fill{i}", {"i": i, "name": f"value {i}"}, "default")
+    store.commit()
+    store.close()
+    holder: list[Store] = []
+    opened = _timed(lambda: holder.append(_open(name, folder)))
+    store = holder[0]
+    memory = Memory(store)
+
+    def work() -> None:
+        for i in range(ops):
+            memory.set(f"new{i % 100}", i)
+            store.commit()
+
+    per_op = _timed(work) / ops * 1e6
+    return per_op, opened, _timed(store.close)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ops", type=int, default=10_000)
+    parser.add_argument("--sizes", default="1000,100000")
+    parser.add_argument("--repeat", type=int, default=3, help="best of N (the machine may be shared)")
+    args = parser.parse_args()
+    small, large = (int(s) for s in args.sizes.split(","))
+    names = [n for n, (config, _) in CONFIGS.items() if config.storage in BACKENDS]
+    print(
+        f"{args.ops:,} set + {args.ops:,} increment, commit() after each; "
+        f"per-op cost at {small:,} vs {large:,} keys"
+    )
+    print(
+        f"{'backend':24} {'time s':>8} {'x memory':>9} "
+        f"{'us/op@' + str(small):>12} {'us/op@' + str(large):>14} "
+        f"{'growth':>7} {'open s':>7} {'close s':>8}"
+    )
+    base = None
+    for name in names:
+        with (
+            tempfile.TemporaryDirectory() as a,
+            tempfile.TemporaryDirectory() as b,
+            tempfile.TemporaryDirectory() as c,
+        ):
+            seconds = min(ops_time(name, Path(a) / str(r), args.ops) for r in range(args.repeat))
+            base = base or seconds
+            cost_small = min(cost_at_size(name, Path(b) / str(r), small, 2000)[0] for r in range(args.repeat))
+            cost_large, opened, closed = min(
+                cost_at_size(name, Path(c) / str(r), large, 2000) for r in range(args.repeat)
+            )
+        print(
+            f"{name:24} {seconds:8.3f} {seconds / base:9.2f} {cost_small:12.1f} {cost_large:14.1f} "
+            f"{cost_large / cost_small:7.2f} {opened:7.3f} {closed:8.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
