@@ -37,7 +37,6 @@ a thrown ``null`` is reported as ScriptMemoryExceeded -- user code's own
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -53,7 +52,7 @@ from visor_mem.errors import (
     VisorError,
 )
 from visor_mem.expr.context import EvalContext
-from visor_mem.expr.js_mirror import MirrorSync, describe_op, dumps, replay_op, touched
+from visor_mem.expr.js_mirror import MirrorSync, describe_op, dumps, loads, replay_op, touched
 from visor_mem.store.base import JSON
 
 PRELUDE_LINE = 100_000
@@ -103,11 +102,10 @@ class JsRuntime:
         """Run a snippet, replay its writes, and return its JSON result."""
         snippet = self._compile(code, where)
         extra_text = _extra_text(extra, where)
-        patch = self._patch()
-        if patch is not None and _is_full(patch):
-            self._sync_full(patch)
-            patch = None
-        result = self._run(snippet, extra_text, None if patch is None else dumps(patch), where)
+        text = self._run(snippet, extra_text, self._patch(), where)
+        if text[0] != "!":  # the fast path: no writes, no logs, just the value's JSON
+            return loads(text)
+        result = loads(text[1:])
         self._emit(result["logs"])
         if not result["ok"]:
             self._resync(result["ops"])
@@ -115,17 +113,16 @@ class JsRuntime:
         self._replay(result["ops"], where)
         return result["value"]
 
-    def _run(self, snippet: int, extra: str, patch: str | None, where: Location) -> dict[str, Any]:
+    def _run(self, snippet: int, extra: str, patch: str | None, where: Location) -> str:
         try:
-            text = self._dispatch("run", snippet, extra, patch)
+            return self._dispatch("run", snippet, extra, patch)  # type: ignore[no-any-return]
         except self._quickjs.JSException as err:
             raise self._interrupted(str(err), where) from None
-        return json.loads(text)  # type: ignore[no-any-return]
 
     def _compile(self, code: str, where: Location) -> int:
         known = self._compiled.get(code)
         if known is None:
-            known = json.loads(self._dispatch("compile", code))
+            known = loads(self._dispatch("compile", code))
             known = known["id"] if known["ok"] else known["error"]
             self._compiled[code] = known
         if isinstance(known, dict):
@@ -144,31 +141,44 @@ class JsRuntime:
             "vars": dumps(ctx.vars),
         }
 
-    def _patch(self) -> dict[str, Any] | None:
+    def _patch(self) -> str | None:
+        """The JSON text the mirror must apply before the run; None when nothing changed.
+
+        A patch that replaces a whole scope is big: it is loaded right here by
+        ``_load``, outside the snippet's time limit, and None is returned.
+        """
         now = time.time()
-        patch: dict[str, Any] = {}
+        parts: list[str] = []
+        full = False
         for scope, sync in self._syncs.items():
             scope_patch = sync.patch(now)
             if scope_patch is not None:
-                patch[scope] = scope_patch
+                parts.append(f'"{scope}":{scope_patch.text}')
+                full = full or scope_patch.full
         entries = self._ctx.outputs.entries
         if len(entries) > self._seen_outputs:
-            patch["outputs"] = [
-                [step, _output_text(step, out)] for step, out in entries[self._seen_outputs :]
-            ]
+            parts.append(f'"outputs":{_outputs_text(entries[self._seen_outputs :])}')
             self._seen_outputs = len(entries)
-        return patch or None
+        if not parts:
+            return None
+        text = "{" + ",".join(parts) + "}"
+        if not full:
+            return text
+        self._load(text)
+        return None
 
-    def _sync_full(self, patch: dict[str, Any] | None = None) -> None:
+    def _sync_full(self) -> None:
+        patch: dict[str, Any] = {scope: sync.full() for scope, sync in self._syncs.items()}
+        entries = self._ctx.outputs.entries
+        patch["outputs"] = _output_pairs(entries)
+        self._seen_outputs = len(entries)
+        self._load(dumps(patch))
+
+    def _load(self, patch: str) -> None:
         """Load a big patch without the time limit, then re-arm both limits."""
-        if patch is None:
-            patch = {scope: sync.full() for scope, sync in self._syncs.items()}
-            entries = self._ctx.outputs.entries
-            patch["outputs"] = [[step, _output_text(step, out)] for step, out in entries]
-            self._seen_outputs = len(entries)
         self._context.set_time_limit(-1)
         self._context.set_memory_limit(-1)
-        self._dispatch("sync", dumps(patch))
+        self._dispatch("sync", patch)
         used = int(self._context.memory()["malloc_size"])
         self._context.set_memory_limit(used + self._limits.memory_mb * _MIB)
         self._context.set_time_limit(self._limits.timeout)
@@ -199,7 +209,7 @@ class JsRuntime:
         """After an uncatchable error: keep the logs, then discard this context."""
         self.broken = True
         try:
-            aborted = json.loads(self._dispatch("abort"))
+            aborted = loads(self._dispatch("abort"))
             self._emit(aborted["logs"])
         except self._quickjs.JSException:
             pass
@@ -246,10 +256,6 @@ class JsSandbox:
 # -- helpers ------------------------------------------------------------------------
 
 
-def _is_full(patch: dict[str, Any]) -> bool:
-    return any(isinstance(part, dict) and "full" in part for part in patch.values())
-
-
 def _extra_text(extra: Mapping[str, JSON] | None, where: Location) -> str:
     if not extra:
         return ""
@@ -257,6 +263,15 @@ def _extra_text(extra: Mapping[str, JSON] | None, where: Location) -> str:
         return dumps(dict(extra))
     except (TypeError, ValueError) as err:
         raise ScriptError(f"the values given to the snippet are not JSON: {err}", where) from None
+
+
+def _outputs_text(entries: list[tuple[str, JSON]]) -> str:
+    return dumps(_output_pairs(entries))
+
+
+def _output_pairs(entries: list[tuple[str, JSON]]) -> list[list[str]]:
+    """``[[step, text], ...]``: each output as its JSON text (the mirror keeps texts)."""
+    return [[step, _output_text(step, output)] for step, output in entries]
 
 
 def _output_text(step: str, output: JSON) -> str:

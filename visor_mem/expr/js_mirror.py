@@ -12,18 +12,52 @@ from __future__ import annotations
 
 import heapq
 import json
+from _json import encode_basestring, make_encoder, make_scanner
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from visor_mem.store.base import JSON
 from visor_mem.store.scoped import Memory
 
-dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-"""The one JSON encoding sent to QuickJS (NaN and infinities are refused)."""
+
+def _not_json(value: object) -> object:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# The C encoder and scanner that json.dumps / json.loads wrap, called directly:
+# the wrappers cost more than encoding or decoding a small value (~2 us each,
+# several times per evaluation).  No circular-reference check (markers None):
+# a cycle ends in RecursionError, reported as ValueError below.
+_ENCODE = make_encoder(None, _not_json, encode_basestring, None, ":", ",", False, False, False)
+_SCAN = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+
+
+def dumps(value: object) -> str:
+    """The one JSON encoding sent to QuickJS (NaN and infinities are refused)."""
+    try:
+        return "".join(_ENCODE(value, 0))
+    except RecursionError:
+        raise ValueError("circular reference or nesting too deep") from None
+
+
+def loads(text: str) -> Any:
+    """Decode a JSON text that QuickJS's ``JSON.stringify`` produced."""
+    value, end = _SCAN(text, 0)
+    if end != len(text):
+        raise ValueError(f"extra data after the JSON value at {end}")
+    return value
+
 
 Patch = dict[str, Any]
 Touched = tuple[str, str, str | None]
 """(scope, namespace, key); key None: the whole namespace."""
+
+
+class ScopePatch(NamedTuple):
+    """The JSON text of one scope's patch; ``full``: it replaces the whole mirror."""
+
+    text: str
+    full: bool
 
 
 class MirrorSync:
@@ -48,19 +82,21 @@ class MirrorSync:
         """Reload everything before the next evaluation."""
         self._revision = None
 
-    def patch(self, now: float) -> Patch | None:
+    def patch(self, now: float) -> ScopePatch | None:
         """What the mirror must apply to match the store; None when nothing changed."""
         if self._revision is None:
-            return self.full()
+            return ScopePatch(dumps(self.full()), full=True)
         revision = self.memory.revision
+        if revision == self._revision and not self._dirty and not self._due(now):
+            return None  # the common case, checked before building anything
         changes = self.memory.changes_since(self._revision)
         if changes is None:
-            return self.full()
+            return ScopePatch(dumps(self.full()), full=True)
         self._revision = revision
         dirty, self._dirty = self._dirty, set()
         dirty.update((change.namespace, change.key) for change in changes)
         self._expired(now, dirty)
-        return self._partial(dirty) if dirty else None
+        return ScopePatch(dumps(self._partial(dirty)), full=False) if dirty else None
 
     def full(self) -> Patch:
         """Everything, for a new mirror or after the change log was trimmed."""
@@ -76,7 +112,7 @@ class MirrorSync:
         return {"full": full, "order": self._order}
 
     def _partial(self, dirty: set[tuple[str, str | None]]) -> Patch:
-        order = self.memory.namespaces()
+        order = self._order_after(dirty)
         present: set[str] = set(order)
         changes: dict[str, dict[str, Any]] = {}
         reloads = {ns for ns, key in dirty if key is None or ns not in present}
@@ -89,6 +125,18 @@ class MirrorSync:
             return {"ns": changes}
         self._order = order
         return {"ns": changes, "order": order}
+
+    def _order_after(self, dirty: set[tuple[str, str | None]]) -> list[str]:
+        """The store's namespace order; not asked when only keys of known namespaces changed.
+
+        Asking costs a query on database backends.  Namespaces outlive their
+        last key, so only a first write (an unknown namespace) or a clear (key
+        None) can change the order.
+        """
+        known = self._order
+        if known is not None and all(key is not None and ns in known for ns, key in dirty):
+            return known
+        return self.memory.namespaces()
 
     def _namespace(self, namespace: str, present: set[str]) -> dict[str, str] | None:
         if namespace not in present:
@@ -112,6 +160,9 @@ class MirrorSync:
         expires_at = self._expires_at(key, namespace)
         if expires_at is not None:
             heapq.heappush(self._expiring, (expires_at, namespace, key))
+
+    def _due(self, now: float) -> bool:
+        return bool(self._expiring) and self._expiring[0][0] <= now
 
     def _expired(self, now: float, dirty: set[tuple[str, str | None]]) -> None:
         while self._expiring and self._expiring[0][0] <= now:

@@ -390,23 +390,27 @@
     if (patch.outputs !== undefined) addOutputs(patch.outputs);
   }
 
+  // The common result is the value's JSON text alone; with writes, logs or an
+  // error, "!" and a JSON object (a JSON text never starts with "!").
   function run(id, extraText, patchText) {
     if (patchText) sync(patchText);
-    ops = [];
-    logs = [];
+    if (ops.length > 0) ops = [];
+    if (logs.length > 0) logs = [];
     if (latestCopies.size > 0) latestCopies.clear();
     if (historyCopies.size > 0) historyCopies.clear();
-    let head;
+    let ok = true;
+    let text;
     try {
       if (extraText) setExtras(parse(extraText));
-      const value = snippets[id]();
-      head = `{"ok":true,"value":${resultText(value)}`;
+      text = resultText(snippets[id]());
     } catch (err) {
-      head = `{"ok":false,"error":${stringify(describe(err))}`;
+      ok = false;
+      text = stringify(describe(err));
     } finally {
       cleanGlobals();
     }
-    return `${head},"ops":${stringify(ops)},"logs":${stringify(logs)}}`;
+    if (ok && ops.length === 0 && logs.length === 0) return text;
+    return `!{"ok":${ok},"${ok ? "value" : "error"}":${text},"ops":${stringify(ops)},"logs":${stringify(logs)}}`;
   }
 
   // After an uncatchable interrupt (time limit) or out-of-memory error: clean up
