@@ -479,6 +479,44 @@ POLLUTION_CASES = [
     ),
     PollutionCase("memory-methods", "memory.get = () => 'hacked'", "memory.get('zz') === undefined", True),
     PollutionCase("args", "args.x = 1; args = {y: 2}", "args", {}),
+    PollutionCase("delete-args", "delete globalThis.args; globalThis.args = 5", "args", {}),
+    PollutionCase(
+        "hidden-global",
+        "Object.defineProperty(globalThis, 'hidden', {value: 1, configurable: true})",
+        "typeof hidden",
+        "undefined",
+    ),
+    PollutionCase(
+        "hidden-globals",
+        "Object.defineProperties(globalThis, {h1: {value: 1, configurable: true}})",
+        "typeof h1",
+        "undefined",
+    ),
+    PollutionCase(
+        "reflect-hidden-global",
+        "Reflect.defineProperty(globalThis, 'hidden', {value: 1, configurable: true})",
+        "typeof hidden",
+        "undefined",
+    ),
+    PollutionCase(
+        "hidden-global-through-proxy",
+        "const p = new Proxy(globalThis, {}); Object.defineProperty(p, 'hidden', {value: 1, configurable: true})",
+        "typeof hidden",
+        "undefined",
+    ),
+    PollutionCase("stack-global", "Error.captureStackTrace(globalThis)", "typeof stack", "undefined"),
+    PollutionCase("global-prototype", "Object.setPrototypeOf(globalThis, {zz: 1})", "typeof zz", "undefined"),
+    PollutionCase("proto-setter", "globalThis.__proto__ = {zz: 1}", "typeof zz", "undefined"),
+    PollutionCase("replace-globalThis", "globalThis = 5", "typeof globalThis", "object"),
+    PollutionCase(
+        "declarations", "var v = 1; function f() {}; return v", "[typeof v, typeof f]", ["undefined"] * 2
+    ),
+    PollutionCase(
+        "indirect-eval",
+        "(0, eval)('var ev = 1; function ef() {}')",
+        "typeof ev + typeof ef",
+        "undefinedundefined",
+    ),
 ]
 
 
@@ -489,6 +527,13 @@ def test_pollution_does_not_reach_the_next_snippet(case: PollutionCase, ex: Expr
     except ScriptError:
         pass  # refusing the attack outright is fine too
     assert ex.js(case.probe, where=WHERE) == case.clean
+
+
+@pytest.mark.parametrize("freeze", ["preventExtensions", "seal", "freeze"])
+def test_a_frozen_global_object_does_not_reach_the_next_snippet(freeze: str, ex: Expressions) -> None:
+    with pytest.raises(ScriptError, match="frozen or sealed"):
+        ex.js(f"Object.{freeze}(globalThis); 1", where=WHERE)
+    assert ex.js("[args, value]", where=WHERE, extra={"args": {"a": 1}, "value": 2}) == [{"a": 1}, 2]
 
 
 @dataclass(frozen=True)

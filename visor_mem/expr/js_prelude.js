@@ -12,7 +12,8 @@
   const G = globalThis;
   const { parse, stringify } = JSON;
   const { freeze, defineProperty, getOwnPropertyNames, getOwnPropertyDescriptor, getPrototypeOf } = Object;
-  const ownKeys = Reflect.ownKeys;
+  const { isExtensible, setPrototypeOf } = Object;
+  const { ownKeys, apply } = Reflect;
   const hasOwn = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
   const indirectEval = G.eval;
   const PromiseCtor = G.Promise;
@@ -297,15 +298,42 @@
       walk(getPrototypeOf(value));
     };
     for (const name of getOwnPropertyNames(G)) {
-      if (name === "globalThis" || OVERRIDABLE.has(name)) continue;
-      if (!OWN.has(name)) walk(G[name]);
+      if (OVERRIDABLE.has(name)) continue;
+      if (name !== "globalThis" && !OWN.has(name)) walk(G[name]);
       defineProperty(G, name, { writable: false, configurable: false });
     }
     walk(getPrototypeOf(G));
     return new Set(getOwnPropertyNames(G));
   }
 
+  // cleanGlobals must notice every global an evaluation adds.  Listing the
+  // global object's ~70 names costs more than a whole simple evaluation, so it
+  // is done only when needed: globals made by assignment, `var` or function
+  // declarations are enumerable (a for-in sees them), and the only ways to add
+  // a non-enumerable one are the functions wrapped here, which raise a flag.
+  let defined = false;
+
+  function watchDefinitions() {
+    const watch = (holder, name) => {
+      const original = holder[name];
+      if (typeof original !== "function") return;
+      const watched = {
+        [name](...rest) {
+          defined = true;
+          return apply(original, this, rest);
+        },
+      }[name];
+      defineProperty(watched, "length", { value: original.length });
+      defineProperty(holder, name, { value: watched, writable: true, enumerable: false, configurable: true });
+    };
+    watch(Object, "defineProperty");
+    watch(Object, "defineProperties");
+    watch(Reflect, "defineProperty");
+    watch(Error, "captureStackTrace");
+  }
+
   let baseline = new Set();
+  let globalProto = null;
   let current = null; // the extras of the evaluation in progress
 
   function setExtras(extra) {
@@ -318,13 +346,32 @@
     }
   }
 
+  function hasNewEnumerableGlobal() {
+    for (const name in G) if (!baseline.has(name)) return true; // quickjs-ng's `performance` is enumerable
+    return false;
+  }
+
   // Undo the extras and drop every global the evaluation created.
   function cleanGlobals() {
-    current = null;
-    G.args = DEFAULT_ARGS;
-    const names = getOwnPropertyNames(G);
-    if (names.length === baseline.size) return;
-    for (const name of names) if (!baseline.has(name)) delete G[name];
+    if (current !== null) {
+      for (const name in current) if (!baseline.has(name)) delete G[name];
+      current = null;
+    }
+    if (defined || hasNewEnumerableGlobal() || getPrototypeOf(G) !== globalProto || !isExtensible(G)) {
+      sweepGlobals();
+    } else if (G.args !== DEFAULT_ARGS) {
+      G.args = DEFAULT_ARGS;
+    }
+  }
+
+  function sweepGlobals() {
+    // Nothing can make the global object extensible again: throwing here makes
+    // the host discard this context and build a fresh one.
+    if (!isExtensible(G)) throw new TypeError("the global object was frozen or sealed");
+    defined = false;
+    for (const name of getOwnPropertyNames(G)) if (!baseline.has(name)) delete G[name];
+    defineProperty(G, "args", { value: DEFAULT_ARGS, writable: true, enumerable: false, configurable: true });
+    if (getPrototypeOf(G) !== globalProto) setPrototypeOf(G, globalProto);
   }
 
   // -- snippets -------------------------------------------------------------------
@@ -416,7 +463,7 @@
   // After an uncatchable interrupt (time limit) or out-of-memory error: clean up
   // and hand back what the evaluation did, so the host can resynchronise.
   function abort() {
-    if (current !== null || getOwnPropertyNames(G).length !== baseline.size) cleanGlobals();
+    cleanGlobals();
     const result = stringify({ ops, logs });
     ops = [];
     logs = [];
@@ -435,6 +482,8 @@
   function init(initText) {
     lenientJsonParse();
     defineGlobals(parse(initText));
+    watchDefinitions();
+    globalProto = getPrototypeOf(G);
     baseline = lockdown();
   }
 
