@@ -280,6 +280,23 @@ def test_mirror_sees_writes_made_outside(ctx: EvalContext, ex: Expressions) -> N
     assert ex.js("[memory.has('k'), memory.listNamespaces()]", where=WHERE) == [False, ["default"]]
 
 
+ORDER_STATE = "[memory.listNamespaces(), memory.list(), memory.list('n2')]"
+
+
+@pytest.mark.parametrize("first_call", ["before-the-writes", "after-the-writes"])
+def test_mirror_keeps_the_store_order(first_call: str, ctx: EvalContext, ex: Expressions) -> None:
+    """Integer-like names included: a JS object would list them first."""
+    if first_call == "before-the-writes":
+        ex.js("1", where=WHERE)  # the writes then travel as changes, not as a full load
+    for key in ["z", "10", "2", *"qwertyuiop"]:
+        ctx.memory.set(key, 1)
+    ctx.memory.set("a", 1, "n2")
+    ctx.memory.set("1", 1, "n2")
+    ctx.memory.set("0", 1, "1")
+    expected = [ctx.memory.namespaces(), ctx.memory.list(), ctx.memory.list("n2")]
+    assert ex.js(ORDER_STATE, where=WHERE) == expected
+
+
 def test_mirror_reloads_after_a_long_change_log(ctx: EvalContext, ex: Expressions) -> None:
     ex.js("1", where=WHERE)
     for i in range(5000):

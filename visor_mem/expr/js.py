@@ -52,7 +52,7 @@ from visor_mem.errors import (
     VisorError,
 )
 from visor_mem.expr.context import EvalContext
-from visor_mem.expr.js_mirror import MirrorSync, describe_op, dumps, loads, replay_op, touched
+from visor_mem.expr.js_mirror import MirrorSync, describe_op, dumps, loads, quote, replay_op, touched
 from visor_mem.store.base import JSON
 
 PRELUDE_LINE = 100_000
@@ -86,7 +86,10 @@ class JsRuntime:
         self._limits = limits
         self._log = log
         self._replay_lock = replay_lock
-        self._syncs = {"memory": MirrorSync(ctx.memory), "session": MirrorSync(ctx.session)}
+        self._syncs = {
+            "memory": MirrorSync("memory", ctx.memory),
+            "session": MirrorSync("session", ctx.session),
+        }
         self._seen_outputs = 0
         self._compiled: dict[str, int | dict[str, Any]] = {}
         self.broken = False
@@ -142,7 +145,7 @@ class JsRuntime:
         }
 
     def _patch(self) -> str | None:
-        """The JSON text the mirror must apply before the run; None when nothing changed.
+        """The records the mirror must apply before the run (JSON); None when nothing changed.
 
         A patch that replaces a whole scope is big: it is loaded right here by
         ``_load``, outside the snippet's time limit, and None is returned.
@@ -150,29 +153,28 @@ class JsRuntime:
         now = time.time()
         parts: list[str] = []
         full = False
-        for scope, sync in self._syncs.items():
+        for sync in self._syncs.values():
             scope_patch = sync.patch(now)
             if scope_patch is not None:
-                parts.append(f'"{scope}":{scope_patch.text}')
+                parts.append(scope_patch.text)
                 full = full or scope_patch.full
         entries = self._ctx.outputs.entries
         if len(entries) > self._seen_outputs:
-            parts.append(f'"outputs":{_outputs_text(entries[self._seen_outputs :])}')
+            parts += _output_records(entries[self._seen_outputs :])
             self._seen_outputs = len(entries)
         if not parts:
             return None
-        text = "{" + ",".join(parts) + "}"
+        text = "[" + ",".join(parts) + "]"
         if not full:
             return text
         self._load(text)
         return None
 
     def _sync_full(self) -> None:
-        patch: dict[str, Any] = {scope: sync.full() for scope, sync in self._syncs.items()}
         entries = self._ctx.outputs.entries
-        patch["outputs"] = _output_pairs(entries)
+        parts = [sync.full() for sync in self._syncs.values()] + _output_records(entries)
         self._seen_outputs = len(entries)
-        self._load(dumps(patch))
+        self._load("[" + ",".join(parts) + "]")
 
     def _load(self, patch: str) -> None:
         """Load a big patch without the time limit, then re-arm both limits."""
@@ -265,13 +267,9 @@ def _extra_text(extra: Mapping[str, JSON] | None, where: Location) -> str:
         raise ScriptError(f"the values given to the snippet are not JSON: {err}", where) from None
 
 
-def _outputs_text(entries: list[tuple[str, JSON]]) -> str:
-    return dumps(_output_pairs(entries))
-
-
-def _output_pairs(entries: list[tuple[str, JSON]]) -> list[list[str]]:
-    """``[[step, text], ...]``: each output as its JSON text (the mirror keeps texts)."""
-    return [[step, _output_text(step, output)] for step, output in entries]
+def _output_records(entries: list[tuple[str, JSON]]) -> list[str]:
+    """``["output", step, text]`` patch records (the mirror keeps outputs as texts too)."""
+    return [f'["output",{quote(step)},{quote(_output_text(step, output))}]' for step, output in entries]
 
 
 def _output_text(step: str, output: JSON) -> str:

@@ -48,25 +48,43 @@ def loads(text: str) -> Any:
     return value
 
 
-Patch = dict[str, Any]
 Touched = tuple[str, str, str | None]
 """(scope, namespace, key); key None: the whole namespace."""
 
+Dirty = dict[tuple[str, str | None], None]
+"""Places to refetch, in the order they changed (a dict is an ordered set)."""
+
+
+def quote(text: str) -> str:
+    """A JSON string literal (the C function behind ``dumps`` of a str)."""
+    return encode_basestring(text)
+
 
 class ScopePatch(NamedTuple):
-    """The JSON text of one scope's patch; ``full``: it replaces the whole mirror."""
+    """One scope's patch records, comma-separated; ``full``: they replace the whole mirror."""
 
     text: str
     full: bool
 
 
 class MirrorSync:
-    """Tracks what one JS mirror has seen of one ``Memory``."""
+    """Tracks what one JS mirror has seen of one ``Memory``.
 
-    def __init__(self, memory: Memory) -> None:
+    A patch is a list of records (``js_prelude.js`` applies them in order):
+    ``["full", scope, [[ns, [[key, text], ...]], ...]]``, ``["reload", scope,
+    ns, [[key, text], ...] | null]``, ``["set", scope, ns, key, text]``,
+    ``["del", scope, ns, key]``, ``["order", scope, [ns, ...]]``.  Values
+    travel as JSON texts: the mirror keeps texts, so every read in JS is a
+    copy.  Pairs rather than objects keep the store's order (a JS object puts
+    integer-like keys first); flat records cost less to build here and to
+    parse in QuickJS than nested objects.
+    """
+
+    def __init__(self, scope: str, memory: Memory) -> None:
         self.memory = memory
+        self._scope = quote(scope)
         self._revision: int | None = None
-        self._dirty: set[tuple[str, str | None]] = set()
+        self._dirty: Dirty = {}
         self._expiring: list[tuple[float, str, str]] = []
         self._order: list[str] | None = None
         self._expires_at: Callable[[str, str], float | None] | None = getattr(
@@ -75,7 +93,7 @@ class MirrorSync:
 
     def invalidate(self, places: Iterable[tuple[str, str | None]]) -> None:
         """Refetch these keys (or namespaces, key None) before the next evaluation."""
-        self._dirty.update(places)
+        self._dirty.update(dict.fromkeys(places))
         self._order = None  # the mirror may have reordered namespaces: send the order again
 
     def reset(self) -> None:
@@ -85,21 +103,21 @@ class MirrorSync:
     def patch(self, now: float) -> ScopePatch | None:
         """What the mirror must apply to match the store; None when nothing changed."""
         if self._revision is None:
-            return ScopePatch(dumps(self.full()), full=True)
+            return ScopePatch(self.full(), full=True)
         revision = self.memory.revision
         if revision == self._revision and not self._dirty and not self._due(now):
             return None  # the common case, checked before building anything
         changes = self.memory.changes_since(self._revision)
         if changes is None:
-            return ScopePatch(dumps(self.full()), full=True)
+            return ScopePatch(self.full(), full=True)
         self._revision = revision
-        dirty, self._dirty = self._dirty, set()
-        dirty.update((change.namespace, change.key) for change in changes)
+        dirty, self._dirty = self._dirty, {}
+        dirty.update(dict.fromkeys((change.namespace, change.key) for change in changes))
         self._expired(now, dirty)
-        return ScopePatch(dumps(self._partial(dirty)), full=False) if dirty else None
+        return ScopePatch(",".join(self._records(dirty)), full=False) if dirty else None
 
-    def full(self) -> Patch:
-        """Everything, for a new mirror or after the change log was trimmed."""
+    def full(self) -> str:
+        """The record that loads everything, for a new mirror or after the change log was trimmed."""
         self._revision = self.memory.revision
         self._dirty.clear()
         self._expiring.clear()
@@ -107,51 +125,50 @@ class MirrorSync:
         for namespace, entries in dump.items():
             for key in entries:
                 self._track(namespace, key)
-        full = {ns: {key: dumps(value) for key, value in entries.items()} for ns, entries in dump.items()}
+        full = [[ns, [[key, dumps(value)] for key, value in entries.items()]] for ns, entries in dump.items()]
         self._order = list(dump)
-        return {"full": full, "order": self._order}
+        return f'["full",{self._scope},{dumps(full)}]'
 
-    def _partial(self, dirty: set[tuple[str, str | None]]) -> Patch:
-        order = self._order_after(dirty)
-        present: set[str] = set(order)
-        changes: dict[str, dict[str, Any]] = {}
-        reloads = {ns for ns, key in dirty if key is None or ns not in present}
-        for namespace in reloads:
-            changes[namespace] = {"reload": self._namespace(namespace, present)}
-        for namespace, key in dirty:
-            if key is not None and namespace not in reloads:
-                self._key(changes.setdefault(namespace, {}), namespace, key)
-        if order == self._order:
-            return {"ns": changes}
-        self._order = order
-        return {"ns": changes, "order": order}
+    def _records(self, dirty: Dirty) -> list[str]:
+        """Keys of namespaces the mirror knows changed: one record each (the common case).
 
-    def _order_after(self, dirty: set[tuple[str, str | None]]) -> list[str]:
-        """The store's namespace order; not asked when only keys of known namespaces changed.
-
-        Asking costs a query on database backends.  Namespaces outlive their
-        last key, so only a first write (an unknown namespace) or a clear (key
-        None) can change the order.
+        Namespaces outlive their last key, so only a first write (an unknown
+        namespace) or a clear (key None) can change the namespace order, which
+        costs a query to ask on database backends.
         """
         known = self._order
-        if known is not None and all(key is not None and ns in known for ns, key in dirty):
-            return known
-        return self.memory.namespaces()
+        keys = [(ns, key) for ns, key in dirty if key is not None and known is not None and ns in known]
+        if len(keys) < len(dirty):
+            return self._reshaped(dirty)
+        return [self._key(ns, key) for ns, key in keys]
 
-    def _namespace(self, namespace: str, present: set[str]) -> dict[str, str] | None:
+    def _reshaped(self, dirty: Dirty) -> list[str]:
+        """Namespaces appeared, vanished or were cleared: reload those, send the order."""
+        order = self.memory.namespaces()
+        present = set(order)
+        reloads = dict.fromkeys(ns for ns, key in dirty if key is None or ns not in present)
+        records = [self._namespace(ns, present) for ns in reloads]
+        records += [self._key(ns, key) for ns, key in dirty if key is not None and ns not in reloads]
+        if order != self._order:
+            self._order = order
+            records.append(f'["order",{self._scope},{dumps(order)}]')
+        return records
+
+    def _namespace(self, namespace: str, present: set[str]) -> str:
         if namespace not in present:
-            return None
+            return f'["reload",{self._scope},{quote(namespace)},null]'
         entries = self.memory.get_all(namespace)
         for key in entries:
             self._track(namespace, key)
-        return {key: dumps(value) for key, value in entries.items()}
+        texts = dumps([[key, dumps(value)] for key, value in entries.items()])
+        return f'["reload",{self._scope},{quote(namespace)},{texts}]'
 
-    def _key(self, change: dict[str, Any], namespace: str, key: str) -> None:
-        if self.memory.has(key, namespace):
-            change.setdefault("set", {})[key] = dumps(self.memory.get(key, namespace))
-            self._track(namespace, key)
-        else:
-            change.setdefault("del", []).append(key)
+    def _key(self, namespace: str, key: str) -> str:
+        value = self.memory.get(key, namespace)
+        if value is None and not self.memory.has(key, namespace):
+            return f'["del",{self._scope},{quote(namespace)},{quote(key)}]'
+        self._track(namespace, key)
+        return f'["set",{self._scope},{quote(namespace)},{quote(key)},{quote(dumps(value))}]'
 
     def _track(self, namespace: str, key: str) -> None:
         """Remember when a key expires, so the mirror drops it in time."""
@@ -164,10 +181,10 @@ class MirrorSync:
     def _due(self, now: float) -> bool:
         return bool(self._expiring) and self._expiring[0][0] <= now
 
-    def _expired(self, now: float, dirty: set[tuple[str, str | None]]) -> None:
+    def _expired(self, now: float, dirty: Dirty) -> None:
         while self._expiring and self._expiring[0][0] <= now:
             _, namespace, key = heapq.heappop(self._expiring)
-            dirty.add((namespace, key))
+            dirty[(namespace, key)] = None
 
 
 # -- replay of recorded operations ------------------------------------------------------

@@ -158,29 +158,6 @@
     return freeze(api);
   }
 
-  // patch: {full?: {ns: {key: text}}, ns?: {ns: {reload?: {key: text} | null, set?: {}, del?: []}}, order?: [ns]}
-  function applyPatch(scope, patch) {
-    if (patch.full !== undefined) {
-      const data = (mirrors[scope] = new Map());
-      for (const ns in patch.full) data.set(ns, new Map(Object.entries(patch.full[ns])));
-    }
-    const data = mirrors[scope];
-    for (const ns in patch.ns) {
-      const change = patch.ns[ns];
-      if (change.reload !== undefined) {
-        data.delete(ns);
-        if (change.reload !== null) data.set(ns, new Map(Object.entries(change.reload)));
-      }
-      if (change.set !== undefined) {
-        if (!data.has(ns)) data.set(ns, new Map());
-        const entries = data.get(ns);
-        for (const key in change.set) entries.set(key, change.set[key]);
-      }
-      if (change.del !== undefined) for (const key of change.del) data.get(ns)?.delete(key);
-    }
-    if (patch.order !== undefined) reorder(scope, patch.order);
-  }
-
   function reorder(scope, order) {
     const data = mirrors[scope];
     const current = [...data.keys()];
@@ -229,15 +206,37 @@
     step === "history" ? historyView : cached(latestCopies, step, () => parse(latestTexts.get(step))),
   );
 
-  function addOutputs(entries) {
-    for (const [step, text] of entries) {
+  // The records of a patch (see MirrorSync in js_mirror.py), by their first element.
+  const PATCH = {
+    full(scope, namespaces) {
+      mirrors[scope] = new Map(namespaces.map(([ns, entries]) => [ns, new Map(entries)]));
+    },
+    reload(scope, ns, entries) {
+      if (entries === null) mirrors[scope].delete(ns);
+      else mirrors[scope].set(ns, new Map(entries)); // in place: an "order" record moves it
+    },
+    set(scope, ns, key, text) {
+      const mirror = mirrors[scope];
+      let entries = mirror.get(ns);
+      if (entries === undefined) mirror.set(ns, (entries = new Map()));
+      entries.set(key, text);
+    },
+    del(scope, ns, key) {
+      mirrors[scope].get(ns)?.delete(key);
+    },
+    order: reorder,
+    output(step, text) {
       latestTexts.set(step, text);
-      if (!historyTexts.has(step)) historyTexts.set(step, []);
-      historyTexts.get(step).push(text);
-      outputsTarget[step] = true;
-      historyTarget[step] = true;
-    }
-  }
+      const history = historyTexts.get(step);
+      if (history === undefined) {
+        historyTexts.set(step, [text]);
+        outputsTarget[step] = true;
+        historyTarget[step] = true;
+      } else {
+        history.push(text);
+      }
+    },
+  };
 
   // -- log ----------------------------------------------------------------------
 
@@ -431,10 +430,7 @@
   }
 
   function sync(patchText) {
-    const patch = parse(patchText);
-    if (patch.memory !== undefined) applyPatch("memory", patch.memory);
-    if (patch.session !== undefined) applyPatch("session", patch.session);
-    if (patch.outputs !== undefined) addOutputs(patch.outputs);
+    for (const record of parse(patchText)) PATCH[record[0]](record[1], record[2], record[3], record[4]);
   }
 
   // The common result is the value's JSON text alone; with writes, logs or an
