@@ -424,6 +424,19 @@ def test_pr_env_vars_args_and_extra(ctx: EvalContext, logs: list[str]) -> None:
     assert ex.js("[args, typeof value, typeof output]", where=WHERE) == [{}, "undefined", "undefined"]
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [None, {"args": {}}, {"args": {}, "value": 1}],
+    ids=["no-extra", "empty-args", "empty-args-and-value"],
+)
+def test_args_is_fresh_and_the_same_whether_passed_empty_or_not(
+    extra: dict[str, Any] | None, ex: Expressions
+) -> None:
+    """The host drops ``args: {}`` from the extras; JS must not see the difference."""
+    code = "args.n = (args.n ?? 0) + 1; [args.n, Object.isFrozen(args)]"
+    assert [ex.js(code, where=WHERE, extra=extra) for _ in range(2)] == [[1, False]] * 2
+
+
 def test_log_goes_to_the_callback_even_on_failure(ex: Expressions, logs: list[str]) -> None:
     assert ex.js("log('count', 2, {a: [1]}, null); console.log('c'); 1", where=WHERE) == 1
     with pytest.raises(ScriptTimeout):

@@ -257,7 +257,10 @@
 
   const OVERRIDABLE = new Set(["args"]);
   const OWN = new Set(); // globals this prelude defines (already frozen where they can be)
-  const DEFAULT_ARGS = freeze({});
+  // Every evaluation starts with a fresh, empty `args`: the same as being
+  // passed `args: {}`, which the host therefore does not send.
+  const resetArgs = () =>
+    defineProperty(G, "args", { value: {}, writable: true, enumerable: false, configurable: true });
 
   function defineGlobals(init) {
     defaults.memory = init.memory_namespace;
@@ -277,7 +280,7 @@
       OWN.add(name);
       defineProperty(G, name, { value, writable: false, enumerable: false, configurable: false });
     }
-    defineProperty(G, "args", { value: DEFAULT_ARGS, writable: true, enumerable: false, configurable: true });
+    resetArgs();
   }
 
   // Freeze every built-in reachable from the global object, so no evaluation
@@ -358,9 +361,8 @@
     }
     if (defined || hasNewEnumerableGlobal() || getPrototypeOf(G) !== globalProto || !isExtensible(G)) {
       sweepGlobals();
-    } else if (G.args !== DEFAULT_ARGS) {
-      G.args = DEFAULT_ARGS;
     }
+    resetArgs();
   }
 
   function sweepGlobals() {
@@ -369,7 +371,6 @@
     if (!isExtensible(G)) throw new TypeError("the global object was frozen or sealed");
     defined = false;
     for (const name of getOwnPropertyNames(G)) if (!baseline.has(name)) delete G[name];
-    defineProperty(G, "args", { value: DEFAULT_ARGS, writable: true, enumerable: false, configurable: true });
     if (getPrototypeOf(G) !== globalProto) setPrototypeOf(G, globalProto);
   }
 
