@@ -270,6 +270,19 @@ def test_refused_replay_keeps_nothing(ex: Expressions) -> None:
     assert expressions.js("memory.list()", where=WHERE) == []
 
 
+@pytest.mark.parametrize("order", ["session-first", "session-last"])
+def test_refused_replay_keeps_nothing_in_either_scope(order: str) -> None:
+    limited = Memory(DictStore(), limits={"default": NamespaceLimits(max_keys=1)})
+    ctx = EvalContext(memory=limited, session=Memory(DictStore()))
+    expressions = Expressions(ctx)
+    writes = ["memory.set('a', 1)", "memory.set('b', 2)"]
+    writes.insert(0 if order == "session-first" else 2, "session.set('s', 1)")
+    with pytest.raises(MemoryOperationError, match=r"memory.set\('b'"):
+        expressions.js("; ".join(writes), where=WHERE)
+    assert (limited.dump(), ctx.session.dump()) == ({}, {})
+    assert expressions.js("[memory.list(), session.list()]", where=WHERE) == [[], []]
+
+
 def test_mirror_sees_writes_made_outside(ctx: EvalContext, ex: Expressions) -> None:
     assert ex.js("memory.get('k') === undefined", where=WHERE) is True
     ctx.memory.set("k", 1)
