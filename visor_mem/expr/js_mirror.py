@@ -112,8 +112,10 @@ class MirrorSync:
             return ScopePatch(self.full(), full=True)
         self._revision = revision
         dirty, self._dirty = self._dirty, {}
-        dirty.update(dict.fromkeys((change.namespace, change.key) for change in changes))
-        self._expired(now, dirty)
+        for change in changes:
+            dirty[change.namespace, change.key] = None
+        if self._expiring:
+            self._expired(now, dirty)
         return ScopePatch(",".join(self._records(dirty)), full=False) if dirty else None
 
     def full(self) -> str:
