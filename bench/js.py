@@ -3,7 +3,8 @@
 Run: ``python bench/js.py [N]``.  The value_js loop mimics a counter step: the
 snippet reads memory, the step writes the result back through ``Memory`` (so
 the mirror must catch up each time) and records an output (so ``outputs``
-grows with the chain).  A chain of 2N shows whether the cost stays linear.
+grows with the chain).  A chain of 2N shows whether the cost stays linear; a
+third chain passes ``extra={"args": {}}`` as every step does.
 Figures are CPU seconds of this process (``time.process_time``), so a busy
 machine inflates them less than wall-clock time would.
 """

@@ -18,6 +18,10 @@ the host during an evaluation:
   trimmed log means one full reload), and ``outputs`` catches up with the
   append-only ``OutputLedger.entries``.  Nothing is re-serialised per call, so
   10,000 evaluations cost about the same each (``bench/js.py`` measures it).
+* One host call per evaluation: the patch goes in with the snippet, and the
+  common answer (no writes, no logs) is the value's JSON text alone; only
+  otherwise does an object with ops and logs come back.  An empty ``args``
+  extra is not sent (every evaluation starts with a fresh ``{}``).
 * A QuickJS runtime must stay on the thread that created it (its stack guard
   is relative to that thread's stack; another thread gets "Maximum call stack
   size exceeded" or worse).  So there is one context per run *and per calling
