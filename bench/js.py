@@ -3,7 +3,8 @@
 Run: ``python bench/js.py [N]``.  The value_js loop mimics a counter step: the
 snippet reads memory, the step writes the result back through ``Memory`` (so
 the mirror must catch up each time) and records an output (so ``outputs``
-grows with the chain).  A chain of 2N shows whether the cost stays linear.
+grows with the chain).  A chain of 2N shows whether the cost stays linear; a
+third chain passes ``extra={"args": {}}`` as every step does.
 Figures are CPU seconds of this process (``time.process_time``), so a busy
 machine inflates them less than wall-clock time would.
 """
@@ -15,6 +16,7 @@ import time
 
 from visor_mem.errors import Location
 from visor_mem.expr import EvalContext, Expressions
+from visor_mem.store.base import JSON
 from visor_mem.store.memory import DictStore
 from visor_mem.store.scoped import Memory
 
@@ -27,13 +29,17 @@ def fresh() -> tuple[EvalContext, Expressions]:
     return ctx, Expressions(ctx)
 
 
-def value_js_chain(n: int) -> float:
-    """A memory step per iteration: value_js, then the step's set and its output."""
+def value_js_chain(n: int, args: bool = False) -> float:
+    """A memory step per iteration: value_js, then the step's set and its output.
+
+    ``args``: pass the extras the way steps do (``{"args": {}}``, always).
+    """
     ctx, ex = fresh()
     ex.js("0", where=WHERE)  # build the context outside the timing
+    extra: dict[str, JSON] | None = {"args": {}} if args else None
     start = time.process_time()
     for i in range(n):
-        value = ex.js("memory.get('counter') + 1", where=WHERE)
+        value = ex.js("memory.get('counter') + 1", where=WHERE, extra=extra)
         ctx.memory.set("counter", value)
         ctx.outputs.record(f"step-{i}", value)
     elapsed = time.process_time() - start
@@ -80,6 +86,7 @@ def main(argv: list[str]) -> int:
     rows = [
         (n, "value_js (read; the step writes back)", value_js_chain(n)),
         (2 * n, "value_js (same, linearity check)", value_js_chain(2 * n)),
+        (n, "value_js (same, with a step's args extra)", value_js_chain(n, args=True)),
         (n, "value_js writing (replayed increment)", js_writes(n)),
         (n, "Liquid renders", liquid_renders(n)),
         (n, "calibration: json.loads of a tiny document", calibration(n)),

@@ -270,6 +270,19 @@ def test_refused_replay_keeps_nothing(ex: Expressions) -> None:
     assert expressions.js("memory.list()", where=WHERE) == []
 
 
+@pytest.mark.parametrize("order", ["session-first", "session-last"])
+def test_refused_replay_keeps_nothing_in_either_scope(order: str) -> None:
+    limited = Memory(DictStore(), limits={"default": NamespaceLimits(max_keys=1)})
+    ctx = EvalContext(memory=limited, session=Memory(DictStore()))
+    expressions = Expressions(ctx)
+    writes = ["memory.set('a', 1)", "memory.set('b', 2)"]
+    writes.insert(0 if order == "session-first" else 2, "session.set('s', 1)")
+    with pytest.raises(MemoryOperationError, match=r"memory.set\('b'"):
+        expressions.js("; ".join(writes), where=WHERE)
+    assert (limited.dump(), ctx.session.dump()) == ({}, {})
+    assert expressions.js("[memory.list(), session.list()]", where=WHERE) == [[], []]
+
+
 def test_mirror_sees_writes_made_outside(ctx: EvalContext, ex: Expressions) -> None:
     assert ex.js("memory.get('k') === undefined", where=WHERE) is True
     ctx.memory.set("k", 1)
@@ -278,6 +291,23 @@ def test_mirror_sees_writes_made_outside(ctx: EvalContext, ex: Expressions) -> N
     ctx.memory.clear("other")
     ctx.memory.delete("k")
     assert ex.js("[memory.has('k'), memory.listNamespaces()]", where=WHERE) == [False, ["default"]]
+
+
+ORDER_STATE = "[memory.listNamespaces(), memory.list(), memory.list('n2')]"
+
+
+@pytest.mark.parametrize("first_call", ["before-the-writes", "after-the-writes"])
+def test_mirror_keeps_the_store_order(first_call: str, ctx: EvalContext, ex: Expressions) -> None:
+    """Integer-like names included: a JS object would list them first."""
+    if first_call == "before-the-writes":
+        ex.js("1", where=WHERE)  # the writes then travel as changes, not as a full load
+    for key in ["z", "10", "2", *"qwertyuiop"]:
+        ctx.memory.set(key, 1)
+    ctx.memory.set("a", 1, "n2")
+    ctx.memory.set("1", 1, "n2")
+    ctx.memory.set("0", 1, "1")
+    expected = [ctx.memory.namespaces(), ctx.memory.list(), ctx.memory.list("n2")]
+    assert ex.js(ORDER_STATE, where=WHERE) == expected
 
 
 def test_mirror_reloads_after_a_long_change_log(ctx: EvalContext, ex: Expressions) -> None:
@@ -407,6 +437,19 @@ def test_pr_env_vars_args_and_extra(ctx: EvalContext, logs: list[str]) -> None:
     assert ex.js("[args, typeof value, typeof output]", where=WHERE) == [{}, "undefined", "undefined"]
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [None, {"args": {}}, {"args": {}, "value": 1}],
+    ids=["no-extra", "empty-args", "empty-args-and-value"],
+)
+def test_args_is_fresh_and_the_same_whether_passed_empty_or_not(
+    extra: dict[str, Any] | None, ex: Expressions
+) -> None:
+    """The host drops ``args: {}`` from the extras; JS must not see the difference."""
+    code = "args.n = (args.n ?? 0) + 1; [args.n, Object.isFrozen(args)]"
+    assert [ex.js(code, where=WHERE, extra=extra) for _ in range(2)] == [[1, False]] * 2
+
+
 def test_log_goes_to_the_callback_even_on_failure(ex: Expressions, logs: list[str]) -> None:
     assert ex.js("log('count', 2, {a: [1]}, null); console.log('c'); 1", where=WHERE) == 1
     with pytest.raises(ScriptTimeout):
@@ -479,6 +522,44 @@ POLLUTION_CASES = [
     ),
     PollutionCase("memory-methods", "memory.get = () => 'hacked'", "memory.get('zz') === undefined", True),
     PollutionCase("args", "args.x = 1; args = {y: 2}", "args", {}),
+    PollutionCase("delete-args", "delete globalThis.args; globalThis.args = 5", "args", {}),
+    PollutionCase(
+        "hidden-global",
+        "Object.defineProperty(globalThis, 'hidden', {value: 1, configurable: true})",
+        "typeof hidden",
+        "undefined",
+    ),
+    PollutionCase(
+        "hidden-globals",
+        "Object.defineProperties(globalThis, {h1: {value: 1, configurable: true}})",
+        "typeof h1",
+        "undefined",
+    ),
+    PollutionCase(
+        "reflect-hidden-global",
+        "Reflect.defineProperty(globalThis, 'hidden', {value: 1, configurable: true})",
+        "typeof hidden",
+        "undefined",
+    ),
+    PollutionCase(
+        "hidden-global-through-proxy",
+        "const p = new Proxy(globalThis, {}); Object.defineProperty(p, 'hidden', {value: 1, configurable: true})",
+        "typeof hidden",
+        "undefined",
+    ),
+    PollutionCase("stack-global", "Error.captureStackTrace(globalThis)", "typeof stack", "undefined"),
+    PollutionCase("global-prototype", "Object.setPrototypeOf(globalThis, {zz: 1})", "typeof zz", "undefined"),
+    PollutionCase("proto-setter", "globalThis.__proto__ = {zz: 1}", "typeof zz", "undefined"),
+    PollutionCase("replace-globalThis", "globalThis = 5", "typeof globalThis", "object"),
+    PollutionCase(
+        "declarations", "var v = 1; function f() {}; return v", "[typeof v, typeof f]", ["undefined"] * 2
+    ),
+    PollutionCase(
+        "indirect-eval",
+        "(0, eval)('var ev = 1; function ef() {}')",
+        "typeof ev + typeof ef",
+        "undefinedundefined",
+    ),
 ]
 
 
@@ -489,6 +570,13 @@ def test_pollution_does_not_reach_the_next_snippet(case: PollutionCase, ex: Expr
     except ScriptError:
         pass  # refusing the attack outright is fine too
     assert ex.js(case.probe, where=WHERE) == case.clean
+
+
+@pytest.mark.parametrize("freeze", ["preventExtensions", "seal", "freeze"])
+def test_a_frozen_global_object_does_not_reach_the_next_snippet(freeze: str, ex: Expressions) -> None:
+    with pytest.raises(ScriptError, match="frozen or sealed"):
+        ex.js(f"Object.{freeze}(globalThis); 1", where=WHERE)
+    assert ex.js("[args, value]", where=WHERE, extra={"args": {"a": 1}, "value": 2}) == [{"a": 1}, 2]
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from liquid import Environment
 
 from visor_mem.errors import Location, TemplateError
 from visor_mem.expr import EvalContext, Expressions
@@ -143,3 +144,12 @@ def test_errors_name_config_and_template_lines(case: ErrorCase, ex: Expressions)
     assert text.startswith("x.yaml:30:7: steps.report.message: ")
     assert case.message in text
     assert "\n" not in text
+
+
+PLAIN_TEXTS = ["", "plain", "  spaced\r\n\ttext  ", "percent % and } braces }}", "unicode: é ✓", "-%} %} -}}"]
+
+
+@pytest.mark.parametrize("text", PLAIN_TEXTS)
+def test_text_without_markup_renders_as_python_liquid_would(text: str, ex: Expressions) -> None:
+    """Text without '{' skips python-liquid; it must give what python-liquid gives."""
+    assert ex.render(text, where=WHERE) == Environment().from_string(text).render() == text

@@ -18,6 +18,10 @@ the host during an evaluation:
   trimmed log means one full reload), and ``outputs`` catches up with the
   append-only ``OutputLedger.entries``.  Nothing is re-serialised per call, so
   10,000 evaluations cost about the same each (``bench/js.py`` measures it).
+* One host call per evaluation: the patch goes in with the snippet, and the
+  common answer (no writes, no logs) is the value's JSON text alone; only
+  otherwise does an object with ops and logs come back.  An empty ``args``
+  extra is not sent (every evaluation starts with a fresh ``{}``).
 * A QuickJS runtime must stay on the thread that created it (its stack guard
   is relative to that thread's stack; another thread gets "Maximum call stack
   size exceeded" or worse).  So there is one context per run *and per calling
@@ -37,7 +41,6 @@ a thrown ``null`` is reported as ScriptMemoryExceeded -- user code's own
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -53,8 +56,9 @@ from visor_mem.errors import (
     VisorError,
 )
 from visor_mem.expr.context import EvalContext
-from visor_mem.expr.js_mirror import MirrorSync, describe_op, dumps, replay_op, touched
+from visor_mem.expr.js_mirror import MirrorSync, describe_op, dumps, loads, quote, replay_op, touched
 from visor_mem.store.base import JSON
+from visor_mem.store.scoped import Memory
 
 PRELUDE_LINE = 100_000
 """The prelude starts on this line, so its stack frames are told apart from snippets'."""
@@ -87,7 +91,10 @@ class JsRuntime:
         self._limits = limits
         self._log = log
         self._replay_lock = replay_lock
-        self._syncs = {"memory": MirrorSync(ctx.memory), "session": MirrorSync(ctx.session)}
+        self._syncs = {
+            "memory": MirrorSync("memory", ctx.memory),
+            "session": MirrorSync("session", ctx.session),
+        }
         self._seen_outputs = 0
         self._compiled: dict[str, int | dict[str, Any]] = {}
         self.broken = False
@@ -103,11 +110,10 @@ class JsRuntime:
         """Run a snippet, replay its writes, and return its JSON result."""
         snippet = self._compile(code, where)
         extra_text = _extra_text(extra, where)
-        patch = self._patch()
-        if patch is not None and _is_full(patch):
-            self._sync_full(patch)
-            patch = None
-        result = self._run(snippet, extra_text, None if patch is None else dumps(patch), where)
+        text = self._run(snippet, extra_text, self._patch(), where)
+        if text[0] != "!":  # the fast path: no writes, no logs, just the value's JSON
+            return loads(text)
+        result = loads(text[1:])
         self._emit(result["logs"])
         if not result["ok"]:
             self._resync(result["ops"])
@@ -115,17 +121,16 @@ class JsRuntime:
         self._replay(result["ops"], where)
         return result["value"]
 
-    def _run(self, snippet: int, extra: str, patch: str | None, where: Location) -> dict[str, Any]:
+    def _run(self, snippet: int, extra: str, patch: str | None, where: Location) -> str:
         try:
-            text = self._dispatch("run", snippet, extra, patch)
+            return self._dispatch("run", snippet, extra, patch)  # type: ignore[no-any-return]
         except self._quickjs.JSException as err:
             raise self._interrupted(str(err), where) from None
-        return json.loads(text)  # type: ignore[no-any-return]
 
     def _compile(self, code: str, where: Location) -> int:
         known = self._compiled.get(code)
         if known is None:
-            known = json.loads(self._dispatch("compile", code))
+            known = loads(self._dispatch("compile", code))
             known = known["id"] if known["ok"] else known["error"]
             self._compiled[code] = known
         if isinstance(known, dict):
@@ -144,31 +149,43 @@ class JsRuntime:
             "vars": dumps(ctx.vars),
         }
 
-    def _patch(self) -> dict[str, Any] | None:
+    def _patch(self) -> str | None:
+        """The records the mirror must apply before the run (JSON); None when nothing changed.
+
+        A patch that replaces a whole scope is big: it is loaded right here by
+        ``_load``, outside the snippet's time limit, and None is returned.
+        """
         now = time.time()
-        patch: dict[str, Any] = {}
-        for scope, sync in self._syncs.items():
+        parts: list[str] = []
+        full = False
+        for sync in self._syncs.values():
             scope_patch = sync.patch(now)
             if scope_patch is not None:
-                patch[scope] = scope_patch
+                parts.append(scope_patch.text)
+                full = full or scope_patch.full
         entries = self._ctx.outputs.entries
         if len(entries) > self._seen_outputs:
-            patch["outputs"] = [
-                [step, _output_text(step, out)] for step, out in entries[self._seen_outputs :]
-            ]
+            parts += _output_records(entries[self._seen_outputs :])
             self._seen_outputs = len(entries)
-        return patch or None
+        if not parts:
+            return None
+        text = "[" + ",".join(parts) + "]"
+        if not full:
+            return text
+        self._load(text)
+        return None
 
-    def _sync_full(self, patch: dict[str, Any] | None = None) -> None:
+    def _sync_full(self) -> None:
+        entries = self._ctx.outputs.entries
+        parts = [sync.full() for sync in self._syncs.values()] + _output_records(entries)
+        self._seen_outputs = len(entries)
+        self._load("[" + ",".join(parts) + "]")
+
+    def _load(self, patch: str) -> None:
         """Load a big patch without the time limit, then re-arm both limits."""
-        if patch is None:
-            patch = {scope: sync.full() for scope, sync in self._syncs.items()}
-            entries = self._ctx.outputs.entries
-            patch["outputs"] = [[step, _output_text(step, out)] for step, out in entries]
-            self._seen_outputs = len(entries)
         self._context.set_time_limit(-1)
         self._context.set_memory_limit(-1)
-        self._dispatch("sync", dumps(patch))
+        self._dispatch("sync", patch)
         used = int(self._context.memory()["malloc_size"])
         self._context.set_memory_limit(used + self._limits.memory_mb * _MIB)
         self._context.set_time_limit(self._limits.timeout)
@@ -181,11 +198,18 @@ class JsRuntime:
         if not ops:
             return
         memories = {"memory": self._ctx.memory, "session": self._ctx.session}
+        # A transaction only for the scopes written to: each costs ~6 us.
+        scopes = [memories[str(scope)] for scope in dict.fromkeys(op[0] for op in ops)]
         current: list[JSON] = []
+
+        def apply() -> None:
+            nonlocal current
+            for current in ops:
+                replay_op(memories, current)
+
         try:
-            with self._replay_lock, memories["memory"].transaction(), memories["session"].transaction():
-                for current in ops:
-                    replay_op(memories, current)
+            with self._replay_lock:
+                _in_transactions(scopes, apply)
         except VisorError as err:
             self._resync(ops)
             raise MemoryOperationError(
@@ -199,7 +223,7 @@ class JsRuntime:
         """After an uncatchable error: keep the logs, then discard this context."""
         self.broken = True
         try:
-            aborted = json.loads(self._dispatch("abort"))
+            aborted = loads(self._dispatch("abort"))
             self._emit(aborted["logs"])
         except self._quickjs.JSException:
             pass
@@ -246,17 +270,20 @@ class JsSandbox:
 # -- helpers ------------------------------------------------------------------------
 
 
-def _is_full(patch: dict[str, Any]) -> bool:
-    return any(isinstance(part, dict) and "full" in part for part in patch.values())
-
-
 def _extra_text(extra: Mapping[str, JSON] | None, where: Location) -> str:
+    if extra and extra.get("args", None) == {}:  # steps always pass args, mostly {}
+        extra = {name: value for name, value in extra.items() if name != "args"}
     if not extra:
-        return ""
+        return ""  # every evaluation starts with a fresh empty `args` anyway
     try:
         return dumps(dict(extra))
     except (TypeError, ValueError) as err:
         raise ScriptError(f"the values given to the snippet are not JSON: {err}", where) from None
+
+
+def _output_records(entries: list[tuple[str, JSON]]) -> list[str]:
+    """``["output", step, text]`` patch records (the mirror keeps outputs as texts too)."""
+    return [f'["output",{quote(step)},{quote(_output_text(step, output))}]' for step, output in entries]
 
 
 def _output_text(step: str, output: JSON) -> str:
@@ -264,6 +291,15 @@ def _output_text(step: str, output: JSON) -> str:
         return dumps(output)
     except (TypeError, ValueError) as err:
         raise ScriptError(f"the output of step '{step}' is not JSON: {err}") from None
+
+
+def _in_transactions(memories: list[Memory], body: Callable[[], None]) -> None:
+    """Run ``body`` inside a transaction of every memory: all of its writes are kept, or none."""
+    if not memories:
+        body()
+        return
+    with memories[0].transaction():
+        _in_transactions(memories[1:], body)
 
 
 def _memory_error(where: Location, limits: JsLimits) -> ScriptMemoryExceeded:

@@ -12,7 +12,8 @@
   const G = globalThis;
   const { parse, stringify } = JSON;
   const { freeze, defineProperty, getOwnPropertyNames, getOwnPropertyDescriptor, getPrototypeOf } = Object;
-  const ownKeys = Reflect.ownKeys;
+  const { isExtensible, setPrototypeOf } = Object;
+  const { ownKeys, apply } = Reflect;
   const hasOwn = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
   const indirectEval = G.eval;
   const PromiseCtor = G.Promise;
@@ -157,29 +158,6 @@
     return freeze(api);
   }
 
-  // patch: {full?: {ns: {key: text}}, ns?: {ns: {reload?: {key: text} | null, set?: {}, del?: []}}, order?: [ns]}
-  function applyPatch(scope, patch) {
-    if (patch.full !== undefined) {
-      const data = (mirrors[scope] = new Map());
-      for (const ns in patch.full) data.set(ns, new Map(Object.entries(patch.full[ns])));
-    }
-    const data = mirrors[scope];
-    for (const ns in patch.ns) {
-      const change = patch.ns[ns];
-      if (change.reload !== undefined) {
-        data.delete(ns);
-        if (change.reload !== null) data.set(ns, new Map(Object.entries(change.reload)));
-      }
-      if (change.set !== undefined) {
-        if (!data.has(ns)) data.set(ns, new Map());
-        const entries = data.get(ns);
-        for (const key in change.set) entries.set(key, change.set[key]);
-      }
-      if (change.del !== undefined) for (const key of change.del) data.get(ns)?.delete(key);
-    }
-    if (patch.order !== undefined) reorder(scope, patch.order);
-  }
-
   function reorder(scope, order) {
     const data = mirrors[scope];
     const current = [...data.keys()];
@@ -228,15 +206,37 @@
     step === "history" ? historyView : cached(latestCopies, step, () => parse(latestTexts.get(step))),
   );
 
-  function addOutputs(entries) {
-    for (const [step, text] of entries) {
+  // The records of a patch (see MirrorSync in js_mirror.py), by their first element.
+  const PATCH = {
+    full(scope, namespaces) {
+      mirrors[scope] = new Map(namespaces.map(([ns, entries]) => [ns, new Map(entries)]));
+    },
+    reload(scope, ns, entries) {
+      if (entries === null) mirrors[scope].delete(ns);
+      else mirrors[scope].set(ns, new Map(entries)); // in place: an "order" record moves it
+    },
+    set(scope, ns, key, text) {
+      const mirror = mirrors[scope];
+      let entries = mirror.get(ns);
+      if (entries === undefined) mirror.set(ns, (entries = new Map()));
+      entries.set(key, text);
+    },
+    del(scope, ns, key) {
+      mirrors[scope].get(ns)?.delete(key);
+    },
+    order: reorder,
+    output(step, text) {
       latestTexts.set(step, text);
-      if (!historyTexts.has(step)) historyTexts.set(step, []);
-      historyTexts.get(step).push(text);
-      outputsTarget[step] = true;
-      historyTarget[step] = true;
-    }
-  }
+      const history = historyTexts.get(step);
+      if (history === undefined) {
+        historyTexts.set(step, [text]);
+        outputsTarget[step] = true;
+        historyTarget[step] = true;
+      } else {
+        history.push(text);
+      }
+    },
+  };
 
   // -- log ----------------------------------------------------------------------
 
@@ -257,7 +257,10 @@
 
   const OVERRIDABLE = new Set(["args"]);
   const OWN = new Set(); // globals this prelude defines (already frozen where they can be)
-  const DEFAULT_ARGS = freeze({});
+  // Every evaluation starts with a fresh, empty `args`: the same as being
+  // passed `args: {}`, which the host therefore does not send.
+  const resetArgs = () =>
+    defineProperty(G, "args", { value: {}, writable: true, enumerable: false, configurable: true });
 
   function defineGlobals(init) {
     defaults.memory = init.memory_namespace;
@@ -277,7 +280,7 @@
       OWN.add(name);
       defineProperty(G, name, { value, writable: false, enumerable: false, configurable: false });
     }
-    defineProperty(G, "args", { value: DEFAULT_ARGS, writable: true, enumerable: false, configurable: true });
+    resetArgs();
   }
 
   // Freeze every built-in reachable from the global object, so no evaluation
@@ -297,15 +300,42 @@
       walk(getPrototypeOf(value));
     };
     for (const name of getOwnPropertyNames(G)) {
-      if (name === "globalThis" || OVERRIDABLE.has(name)) continue;
-      if (!OWN.has(name)) walk(G[name]);
+      if (OVERRIDABLE.has(name)) continue;
+      if (name !== "globalThis" && !OWN.has(name)) walk(G[name]);
       defineProperty(G, name, { writable: false, configurable: false });
     }
     walk(getPrototypeOf(G));
     return new Set(getOwnPropertyNames(G));
   }
 
+  // cleanGlobals must notice every global an evaluation adds.  Listing the
+  // global object's ~70 names costs more than a whole simple evaluation, so it
+  // is done only when needed: globals made by assignment, `var` or function
+  // declarations are enumerable (a for-in sees them), and the only ways to add
+  // a non-enumerable one are the functions wrapped here, which raise a flag.
+  let defined = false;
+
+  function watchDefinitions() {
+    const watch = (holder, name) => {
+      const original = holder[name];
+      if (typeof original !== "function") return;
+      const watched = {
+        [name](...rest) {
+          defined = true;
+          return apply(original, this, rest);
+        },
+      }[name];
+      defineProperty(watched, "length", { value: original.length });
+      defineProperty(holder, name, { value: watched, writable: true, enumerable: false, configurable: true });
+    };
+    watch(Object, "defineProperty");
+    watch(Object, "defineProperties");
+    watch(Reflect, "defineProperty");
+    watch(Error, "captureStackTrace");
+  }
+
   let baseline = new Set();
+  let globalProto = null;
   let current = null; // the extras of the evaluation in progress
 
   function setExtras(extra) {
@@ -318,13 +348,30 @@
     }
   }
 
+  function hasNewEnumerableGlobal() {
+    for (const name in G) if (!baseline.has(name)) return true; // quickjs-ng's `performance` is enumerable
+    return false;
+  }
+
   // Undo the extras and drop every global the evaluation created.
   function cleanGlobals() {
-    current = null;
-    G.args = DEFAULT_ARGS;
-    const names = getOwnPropertyNames(G);
-    if (names.length === baseline.size) return;
-    for (const name of names) if (!baseline.has(name)) delete G[name];
+    if (current !== null) {
+      for (const name in current) if (!baseline.has(name)) delete G[name];
+      current = null;
+    }
+    if (defined || hasNewEnumerableGlobal() || getPrototypeOf(G) !== globalProto || !isExtensible(G)) {
+      sweepGlobals();
+    }
+    resetArgs();
+  }
+
+  function sweepGlobals() {
+    // Nothing can make the global object extensible again: throwing here makes
+    // the host discard this context and build a fresh one.
+    if (!isExtensible(G)) throw new TypeError("the global object was frozen or sealed");
+    defined = false;
+    for (const name of getOwnPropertyNames(G)) if (!baseline.has(name)) delete G[name];
+    if (getPrototypeOf(G) !== globalProto) setPrototypeOf(G, globalProto);
   }
 
   // -- snippets -------------------------------------------------------------------
@@ -384,35 +431,36 @@
   }
 
   function sync(patchText) {
-    const patch = parse(patchText);
-    if (patch.memory !== undefined) applyPatch("memory", patch.memory);
-    if (patch.session !== undefined) applyPatch("session", patch.session);
-    if (patch.outputs !== undefined) addOutputs(patch.outputs);
+    for (const record of parse(patchText)) PATCH[record[0]](record[1], record[2], record[3], record[4]);
   }
 
+  // The common result is the value's JSON text alone; with writes, logs or an
+  // error, "!" and a JSON object (a JSON text never starts with "!").
   function run(id, extraText, patchText) {
     if (patchText) sync(patchText);
-    ops = [];
-    logs = [];
+    if (ops.length > 0) ops = [];
+    if (logs.length > 0) logs = [];
     if (latestCopies.size > 0) latestCopies.clear();
     if (historyCopies.size > 0) historyCopies.clear();
-    let head;
+    let ok = true;
+    let text;
     try {
       if (extraText) setExtras(parse(extraText));
-      const value = snippets[id]();
-      head = `{"ok":true,"value":${resultText(value)}`;
+      text = resultText(snippets[id]());
     } catch (err) {
-      head = `{"ok":false,"error":${stringify(describe(err))}`;
+      ok = false;
+      text = stringify(describe(err));
     } finally {
       cleanGlobals();
     }
-    return `${head},"ops":${stringify(ops)},"logs":${stringify(logs)}}`;
+    if (ok && ops.length === 0 && logs.length === 0) return text;
+    return `!{"ok":${ok},"${ok ? "value" : "error"}":${text},"ops":${stringify(ops)},"logs":${stringify(logs)}}`;
   }
 
   // After an uncatchable interrupt (time limit) or out-of-memory error: clean up
   // and hand back what the evaluation did, so the host can resynchronise.
   function abort() {
-    if (current !== null || getOwnPropertyNames(G).length !== baseline.size) cleanGlobals();
+    cleanGlobals();
     const result = stringify({ ops, logs });
     ops = [];
     logs = [];
@@ -431,6 +479,8 @@
   function init(initText) {
     lenientJsonParse();
     defineGlobals(parse(initText));
+    watchDefinitions();
+    globalProto = getPrototypeOf(G);
     baseline = lockdown();
   }
 
