@@ -44,3 +44,36 @@ def test_there_are_examples() -> None:
 def test_example_gives_its_expected_result(tmp_path: Path, name: str) -> None:
     expected = json.loads((EXAMPLES / "expected" / f"{name}.json").read_text(encoding="utf-8"))
     assert run_example(name, tmp_path) == expected
+
+
+def test_session_scratch_persists_memory_but_not_the_session(tmp_path: Path) -> None:
+    run_example("session-scratch", tmp_path)
+    second = run_example("session-scratch", tmp_path)
+    assert second["steps"]["show"]["output"] == {"runs": 2, "request": "req-2", "persisted": False}
+    assert json.loads((tmp_path / "state.json").read_text(encoding="utf-8")) == {"default": {"runs": 2}}
+
+
+def test_state_machine_records_the_failed_state(tmp_path: Path) -> None:
+    config = tmp_path / "state-machine.yaml"
+    text = (EXAMPLES / "state-machine.yaml").read_text(encoding="utf-8")
+    config.write_text(
+        text.replace(
+            'exec: "true"\n    depends_on: [set-state-built]',
+            'exec: "false"\n    depends_on: [set-state-built]',
+        )
+    )
+    result = run_config(load_config(config))
+    assert result.memory == {"deployment": {"state": "test_failed"}}
+    assert result.steps["deploy"].reason == "dependency 'set-state-tested' never ran"
+    assert not result.ok
+    saved = json.loads((tmp_path / "workflow.json").read_text(encoding="utf-8"))
+    assert saved == {"deployment": {"state": "test_failed"}}
+
+
+def test_error_collection_appends_each_error_exactly_once(tmp_path: Path) -> None:
+    document = run_example("error-collection", tmp_path)
+    assert document["memory"]["default"]["errors"] == ["lint: unused import"]
+    assert document["steps"]["collect-lint-error"]["runs"] == 1
+    assert (tmp_path / "errors.json").read_text(encoding="utf-8") == (
+        '{\n  "default": {\n    "errors": [\n      "lint: unused import"\n    ]\n  }\n}'
+    )

@@ -64,16 +64,18 @@ class Harness:
         return self.now
 
     def open(self) -> Store:
-        store = BACKENDS[self.config.storage](config=self.config, base_dir=self.base_dir, clock=self.clock)
+        # A lock timeout turns a store left open by mistake into an error, not a hang.
+        store = BACKENDS[self.config.storage](
+            config=self.config, base_dir=self.base_dir, clock=self.clock, lock_timeout=5
+        )
         assert isinstance(store, Store)
         self.opened.append(store)
         return store
 
-    def close(self, store: Store) -> None:
-        """Close a store for good (a file store releases its lock)."""
-        store.close()
-        if store in self.opened:
-            self.opened.remove(store)
+    def close_all(self) -> None:
+        """Close every store still open (a file store releases its lock)."""
+        while self.opened:
+            self.opened.pop().close()
 
     def reopen(self, store: Store) -> Store:
         """Close and open again: what a persistent backend kept."""
@@ -183,14 +185,17 @@ json_values = st.recursive(
 @given(entries=st.dictionaries(st.text(min_size=1, max_size=8), json_values, min_size=1, max_size=5))
 def test_generated_json_values_round_trip_across_reopen(harness: Harness, entries: dict[str, Any]) -> None:
     store = harness.open()
-    expected = {key: copy_json(value) for key, value in entries.items()}
-    for key, value in entries.items():
-        store.set(key, value, "gen")
-    assert as_json(store.get_all("gen")) == as_json(expected)
-    store = harness.reopen(store)
-    assert as_json(store.get_all("gen")) == as_json(expected)
-    store.clear("gen")
-    harness.close(harness.reopen(store))  # the next example opens the store again
+    try:
+        expected = {key: copy_json(value) for key, value in entries.items()}
+        for key, value in entries.items():
+            store.set(key, value, "gen")
+        assert as_json(store.get_all("gen")) == as_json(expected)
+        store = harness.reopen(store)
+        assert as_json(store.get_all("gen")) == as_json(expected)
+        store.clear("gen")
+        harness.reopen(store)
+    finally:
+        harness.close_all()  # the next example opens the store again
 
 
 # -- operations ------------------------------------------------------------------------
