@@ -332,6 +332,7 @@ def new_file_store(
     on_wait: Callable[[str], None] | None = None,
     sync_interval: float = SYNC_INTERVAL,
     compact_bytes: int = COMPACT_BYTES,
+    clock: Callable[[], float] = time.time,
     **_: Any,
 ) -> FileStore:
     """Registry factory for ``storage: file`` (path relative to ``base_dir``)."""
@@ -346,4 +347,4 @@ def new_file_store(
         sync_interval=sync_interval,
         compact_bytes=compact_bytes,
     )
-    return FileStore(Path(base_dir) / config.file, options)
+    return FileStore(Path(base_dir) / config.file, options, clock)
