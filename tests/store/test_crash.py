@@ -48,6 +48,8 @@ def test_a_runner_that_breaks_the_store_is_caught(tmp_path: Path) -> None:
         "import sys, time; from pathlib import Path; print('ready', flush=True); "
         "Path(sys.argv[1], 'crash.json').write_text('{{\"default\": {{\"step\": 3}}}}'); time.sleep(5)"  # {{ }}: template
     )
-    trials = harness.run_trials("file-json", tmp_path, kills=1, seed=1, runner=["{python}", "-c", script, "{folder}"], max_delay=0.3)
+    trials = harness.run_trials(
+        "file-json", tmp_path, kills=1, seed=1, runner=["{python}", "-c", script, "{folder}"], max_delay=0.3
+    )
     assert not trials[0].ok
     assert "differs" in trials[0].problem

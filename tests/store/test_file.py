@@ -87,7 +87,7 @@ def test_path_is_relative_to_the_base_dir(tmp_path: Path) -> None:
 def test_values_survive_a_reopen(tmp_path: Path, fmt: str) -> None:
     store = open_file(tmp_path, fmt)
     memory = Memory(store)
-    memory.set("s", "text, with \"quotes\"\nand lines")
+    memory.set("s", 'text, with "quotes"\nand lines')
     memory.increment("n", 2.5)
     memory.append("l", None)
     memory.set("one", [1])
@@ -165,7 +165,9 @@ def test_journal_is_compacted_past_its_threshold(tmp_path: Path) -> None:
         store.set(f"k{i}", "x" * 20, "default")
         store.commit()
     assert (tmp_path / "m.json").exists()  # folded in before close
-    assert StorePaths.of(tmp_path / "m.json").journal.stat().st_size < 4 * (tmp_path / "m.json").stat().st_size
+    assert (
+        StorePaths.of(tmp_path / "m.json").journal.stat().st_size < 4 * (tmp_path / "m.json").stat().st_size
+    )
     store.close()
     assert len(open_file(tmp_path).keys("default")) == 200
 
@@ -241,11 +243,23 @@ class CorruptCase:
 CORRUPT_CASES = [
     CorruptCase("json-truncated", "json", "main", b'{\n  "default": {\n    "k": 1,', "m.json:3: cannot read"),
     CorruptCase("json-not-object", "json", "main", b"[1]", "top level is a array"),
-    CorruptCase("csv-bad-type", "csv", "main", b"namespace,key,value,type\nn,k,1,int\n", "m.csv:2: cannot read"),
-    CorruptCase("csv-unclosed-quote", "csv", "main", b'namespace,key,value,type\nn,k,"x\n', "unexpected end of data"),
-    CorruptCase("journal-bad-middle-line", "json", "journal", b'{"base":""}\n{oops\n[["set","n","k",1,null]]\n', ".m.json.journal:2: cannot read"),
+    CorruptCase(
+        "csv-bad-type", "csv", "main", b"namespace,key,value,type\nn,k,1,int\n", "m.csv:2: cannot read"
+    ),
+    CorruptCase(
+        "csv-unclosed-quote", "csv", "main", b'namespace,key,value,type\nn,k,"x\n', "unexpected end of data"
+    ),
+    CorruptCase(
+        "journal-bad-middle-line",
+        "json",
+        "journal",
+        b'{"base":""}\n{oops\n[["set","n","k",1,null]]\n',
+        ".m.json.journal:2: cannot read",
+    ),
     CorruptCase("journal-no-header", "json", "journal", b'[["set","n","k",1,null]]\n', "first line"),
-    CorruptCase("journal-unknown-change", "json", "journal", b'{"base":""}\n[["drop","n"]]\n', "unknown change"),
+    CorruptCase(
+        "journal-unknown-change", "json", "journal", b'{"base":""}\n[["drop","n"]]\n', "unknown change"
+    ),
     CorruptCase("meta-garbage", "json", "meta", b"not json", ".m.json.meta: cannot read"),
 ]
 
