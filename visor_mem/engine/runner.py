@@ -25,7 +25,7 @@ class Runner:
     """Runs a plan to the end."""
 
     def __init__(
-        self, services: Services, router_limits: tuple[int, Any], max_parallel: int, fail_fast: bool
+        self, services: Services, max_loops: int, max_parallel: int, fail_fast: bool
     ) -> None:
         self.services = services
         plan = services.plan
@@ -35,7 +35,7 @@ class Runner:
         for name in plan.dormant:
             self.states[name].phase = "dormant"
         self.executor = Executor(services, self.states)
-        self.router = Router(self.executor, *router_limits)
+        self.router = Router(self.executor, max_loops)
         self.router.bind(self._activate_target)
         self.readiness = Readiness(plan, self.states)
         self._max_parallel = max(1, max_parallel)
@@ -84,7 +84,7 @@ class Runner:
         launched: dict[str, Launched] = {}
         for name in wave:
             kind = self._kind(name)
-            if self.services.plan.steps[name].type not in self.executor.parallel_types:  # type: ignore[attr-defined]
+            if self.services.plan.steps[name].type not in self.executor.parallel_types:
                 continue
             if not self._gate(name) or not self._may_start(name):
                 continue
@@ -199,7 +199,7 @@ class Runner:
             self.states[jump.origin].recovered_by = jump.target
 
     def _kind(self, name: str) -> Any:
-        return self.services.kinds[self.services.plan.steps[name].type]  # type: ignore[attr-defined]
+        return self.services.kinds[self.services.plan.steps[name].type]
 
     def _workers(self) -> ThreadPoolExecutor:
         if self._pool is None:

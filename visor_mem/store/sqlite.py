@@ -23,10 +23,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from visor_mem.config.models import MemoryConfig
 from visor_mem.errors import StoreError
 from visor_mem.store import semantics
-from visor_mem.store.base import JSON, Dump
+from visor_mem.store.base import JSON, Dump, StoreSettings
 from visor_mem.store.semantics import MISSING, copy_json
 
 SCHEMA_VERSION = "1"
@@ -338,7 +337,7 @@ def _create_schema(db: sqlite3.Connection) -> None:
 
 
 def new_sqlite_store(
-    config: MemoryConfig, base_dir: Path, clock: Callable[[], float] = time.time, **_: Any
+    config: StoreSettings, base_dir: Path, clock: Callable[[], float] = time.time, **_: Any
 ) -> SqliteStore:
     """Registry factory for ``storage: sqlite``; ``file`` is relative to ``base_dir``."""
     if not config.file:
