@@ -39,7 +39,9 @@ def test_routing_defaults_are_merged_into_declared_on_fail_only() -> None:
 
 
 def test_user_values_keep_their_json_shape() -> None:
-    step = load_config({"steps": {"a": {"type": "memory", "operation": "set", "key": "k", "value": [1, {"x": [2]}]}}}).spec.steps["a"]
+    step = load_config(
+        {"steps": {"a": {"type": "memory", "operation": "set", "key": "k", "value": [1, {"x": [2]}]}}}
+    ).spec.steps["a"]
     assert isinstance(step, MemoryStepSpec)
     assert step.value == [1, {"x": [2]}]
     assert step.has_value

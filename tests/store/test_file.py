@@ -16,7 +16,7 @@ import pytest
 from visor_mem.config.models import MemoryConfig
 from visor_mem.errors import StoreError, StoreLocked
 from visor_mem.store import BACKENDS, open_store
-from visor_mem.store.file import FileOptions, FileStore, StorePaths, new_file_store
+from visor_mem.store.file import FileOptions, FileStore, StorePaths
 from visor_mem.store.scoped import Memory
 
 FORMATS = ["json", "csv"]
@@ -73,8 +73,12 @@ def fmt(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def test_registered_as_the_file_backend() -> None:
-    assert BACKENDS["file"] is new_file_store
+def test_registered_as_the_file_backend(tmp_path: Path) -> None:
+    store = BACKENDS["file"](config=MemoryConfig(storage="file", file="m.json"), base_dir=tmp_path)
+    try:
+        assert isinstance(store, FileStore)
+    finally:
+        store.close()
 
 
 def test_path_is_relative_to_the_base_dir(tmp_path: Path) -> None:

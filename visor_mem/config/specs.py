@@ -16,7 +16,7 @@ from typing import Any
 Scalar = str | int | float | bool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class BackoffSpec:
     """How long to wait before a retry."""
 
@@ -24,7 +24,7 @@ class BackoffSpec:
     delay_ms: int = 0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class RetrySpec:
     """Re-run a failed step up to ``max`` more times."""
 
@@ -32,7 +32,7 @@ class RetrySpec:
     backoff: BackoffSpec | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class RunTargetSpec:
     """A ``run`` item with arguments."""
 
@@ -40,7 +40,7 @@ class RunTargetSpec:
     with_: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class TransitionSpec:
     """A ``transitions`` rule."""
 
@@ -48,7 +48,7 @@ class TransitionSpec:
     to: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class HookSpec:
     """Routing actions of on_success / on_fail / on_finish (``retry``: on_fail only)."""
 
@@ -65,7 +65,7 @@ class HookSpec:
         return [item if isinstance(item, str) else item.step for item in self.run]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class StepSpec:
     """Fields common to every step type."""
 
@@ -89,7 +89,7 @@ class StepSpec:
         return {name: hook for name, hook in found.items() if hook is not None}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class MemoryStepSpec(StepSpec):
     """``type: memory``."""
 
@@ -106,14 +106,14 @@ class MemoryStepSpec(StepSpec):
     memory_js: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class ScriptStepSpec(StepSpec):
     """``type: script``."""
 
     content: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class CommandStepSpec(StepSpec):
     """``type: command``."""
 
@@ -124,7 +124,7 @@ class CommandStepSpec(StepSpec):
     transform_js: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class LogStepSpec(StepSpec):
     """``type: log``."""
 
@@ -132,12 +132,12 @@ class LogStepSpec(StepSpec):
     level: str = "info"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class NoopStepSpec(StepSpec):
     """``type: noop``."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class NamespaceLimitsSpec:
     """Quotas of one namespace."""
 
@@ -145,7 +145,7 @@ class NamespaceLimitsSpec:
     max_value_bytes: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class MemorySpec:
     """Where memory lives (``memory:``); satisfies ``store.base.StoreSettings``."""
 
@@ -161,14 +161,14 @@ class MemorySpec:
     saves: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class RoutingSpec:
     """``routing:`` (its defaults are already merged into each step's on_fail)."""
 
     max_loops: int = 10
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class LimitsSpec:
     """``limits:``."""
 
@@ -177,7 +177,7 @@ class LimitsSpec:
     js_memory_mb: int = 64
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class ConfigSpec:
     """A whole validated ``.visor.yaml``."""
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from visor_mem.config.loaded import LoadedConfig
 from visor_mem.config.specs import StepSpec
@@ -22,6 +21,9 @@ from visor_mem.steps import ParallelKind, StepCall, StepKind
 from visor_mem.steps.base import Evaluator
 from visor_mem.store.base import JSON, Store
 from visor_mem.store.scoped import Memory
+
+if TYPE_CHECKING:  # the thread pool is imported only by runs that launch commands
+    from concurrent.futures import Future
 
 
 @dataclass(frozen=True)

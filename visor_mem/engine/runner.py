@@ -10,8 +10,7 @@ its hooks.  ``run`` targets activate inline; gotos are applied after the wave.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from visor_mem.engine.events import StepFinished
 from visor_mem.engine.execute import Executor, Launched, Services
@@ -20,13 +19,14 @@ from visor_mem.engine.state import Readiness, StepState
 from visor_mem.errors import VisorError
 from visor_mem.store.base import JSON
 
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
 
 class Runner:
     """Runs a plan to the end."""
 
-    def __init__(
-        self, services: Services, max_loops: int, max_parallel: int, fail_fast: bool
-    ) -> None:
+    def __init__(self, services: Services, max_loops: int, max_parallel: int, fail_fast: bool) -> None:
         self.services = services
         plan = services.plan
         self.states = {name: StepState(name) for name in plan.order}
@@ -203,5 +203,7 @@ class Runner:
 
     def _workers(self) -> ThreadPoolExecutor:
         if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor  # only runs with commands pay for it
+
             self._pool = ThreadPoolExecutor(self._max_parallel, thread_name_prefix="visor-command")
         return self._pool
