@@ -136,7 +136,7 @@ def default_config(folder: Path) -> Path:
     multiple=True,
     metavar="KEY=VALUE",
     callback=parse_vars,
-    help="Set args.KEY to the string VALUE in JavaScript and Liquid (repeatable).",
+    help="Set vars.KEY to the string VALUE in JavaScript and Liquid (repeatable).",
 )
 @click.option("--debug", is_flag=True, help="Also print routing decisions and debug log messages to stderr.")
 def run(config: Path | None, output_format: str, **fields: Any) -> int:
