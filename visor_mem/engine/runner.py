@@ -147,10 +147,13 @@ class Runner:
             self._fail_before_start(name, str(too_many))
             return False
         try:
-            return self.executor.condition_holds(name)
+            holds = self.executor.condition_holds(name)
         except VisorError as err:
             self._fail_before_start(name, str(err))
             return False
+        if not holds:  # skipped by its `if`: dependents decide what that means for them
+            self.readiness.resolved(name)
+        return holds
 
     def _fail_before_start(self, name: str, error: str) -> None:
         self.executor.finish(name, self.states[name].output, error)
