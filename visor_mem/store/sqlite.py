@@ -19,7 +19,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -143,13 +143,15 @@ class SqliteStore:
             yield
 
     def commit(self) -> None:
-        """Every operation is already committed; fold the WAL back when idle."""
-        with self._lock:
-            if self._depth == 0:
-                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        """Every operation is already committed; SQLite's auto-checkpoint folds the WAL back.
+
+        (A checkpoint per step cost about 0.5 ms, more than the operation itself.)
+        """
 
     def close(self) -> None:
         with self._lock:
+            with suppress(sqlite3.Error):  # another process may still read: best effort
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
             self._db.close()
 
     def check(self) -> None:
