@@ -1,18 +1,27 @@
-"""SIGKILL a process writing a store at random moments; the store must always reopen
-at the state after some prefix of its committed steps, and lose no committed step.
+"""SIGKILL runs that write a store at random (seeded) moments; the store must always reopen
+at the state after some prefix of the run's steps, lose no committed step, and the next run
+must recover it and succeed.
 
-    python bench/crash.py [--kills 200] [--seed 1] [--backend file-json ...]
-    python bench/crash.py drive BACKEND FOLDER        (the default runner)
+    python bench/crash.py [--kills 200] [--seed 1] [--backend sqlite ...] [--workload visor|store]
+    python bench/crash.py drive BACKEND FOLDER        (the store-level runner of --workload store)
 
-Each trial starts the runner on the same folder (so it recovers what the last
-kill left), waits until it prints ``ready``, sleeps a random (seeded) moment and
-kills it with SIGKILL.  A copy of the folder is then opened: the store must open,
-its ``default.step`` (k) names how many steps it holds, its whole dump must equal
-the model's state after k steps, and k must be at least the last step the runner
-reported as committed (``committed N`` lines; runners that print none skip that
-check).  The runner is a command template ({backend}, {folder}, {python},
-{script} are filled in), so ``visor run`` can replace the driver later; a new
-backend is one line in CONFIGS.
+Workloads (one folder per backend, every run on the same folder, so each run
+recovers what the last kill left):
+
+* ``visor`` (default): real ``visor run -o json`` processes on a chain of
+  memory steps — step pair i sets ``k{i}`` to the run's number and increments
+  ``count`` — with a log step every 50 pairs printing ``committed i`` on
+  stderr (printed only after the steps before it were committed).  The first
+  run goes uninterrupted: it times a whole run, and kills then land at a
+  uniform moment in 0..1.1 x that time.  After the kills a last run must
+  finish with exit 0 and its report, the store and ``visor memory dump``
+  must all hold the complete state, with no journal or temp file left.
+* ``store``: a Python driver steps the store API forever (a mix of every
+  operation, transactions, compactions every 4 KiB) and prints ``committed N``.
+
+After each kill the folder is copied and the copy opened with the store API:
+it must open, equal the model's state after n steps (n read off the dump)
+and n must be at least the last committed step printed.
 """
 
 from __future__ import annotations
@@ -20,30 +29,129 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from visor_mem.config.models import MemoryConfig
 from visor_mem.store import open_store
+from visor_mem.store.base import Dump
 from visor_mem.store.memory import DictStore
 from visor_mem.store.scoped import Memory
 
 CONFIGS: dict[str, Callable[[], MemoryConfig]] = {
     "file-json": lambda: MemoryConfig(storage="file", format="json", file="crash.json"),
     "file-csv": lambda: MemoryConfig(storage="file", format="csv", file="crash.csv"),
+    "sqlite": lambda: MemoryConfig(storage="sqlite", file="crash.db"),
 }
-"""Backend name → the store config the runner and the checker open."""
+"""Backend name → the store config the runs and the checker open (relative to the folder)."""
 
-DRIVER = ["{python}", "{script}", "drive", "{backend}", "{folder}"]
-STORE_OPTIONS = {"compact_bytes": 4096}  # fold the journal often, so kills land in compactions too
+PAIRS = {"file-json": 2000, "file-csv": 2000, "sqlite": 500}
+"""Step pairs of the visor chain per backend: a whole run takes about 2 s on each (SQLite
+checkpoints its WAL after every step, about 1.5 ms)."""
+
+URL_SCHEMES = {"file-json": "json", "file-csv": "csv", "sqlite": "sqlite"}
+"""Backend name → the ``--store`` URL scheme of ``visor memory dump``."""
+
+LEFTOVER_SUFFIXES = (".journal", "-wal", ".tmp")
+"""Files a killed run may leave (file journal, SQLite WAL, temp file); a clean close leaves none."""
+
+VISOR = Path(sys.executable).parent / "visor"
+RUN_TIMEOUT_S = 120.0  # no run may hang the harness
+STORE_OPTIONS = {"compact_bytes": 4096}  # the driver folds its journal often: kills land in compactions
+
+
+# -- the workloads -----------------------------------------------------------------------
+
+
+class Workload(Protocol):
+    """What runs, how to read its progress, and the state it must leave."""
+
+    @property
+    def spread(self) -> float | None:
+        """Kill moments are scaled to this many seconds after start; None: time a whole run."""
+
+    def prepare(self, folder: Path, backend: str) -> None: ...
+    def command(self, folder: Path, backend: str, run: int) -> list[str]: ...
+    def committed(self, out: str, err: str) -> int: ...
+    def steps_in(self, start: Dump, dump: Dump, run: int) -> int: ...
+    def state(self, start: Dump, run: int, steps: int) -> str: ...
+    def total(self) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class VisorChain:
+    """``visor run`` on a chain of ``pairs`` (set k{i} = run, increment count) step pairs."""
+
+    pairs: int = 2000
+    log_every: int = 50
+    spread: float | None = None
+
+    def prepare(self, folder: Path, backend: str) -> None:
+        (folder / "crash.yaml").write_text(chain_config(CONFIGS[backend](), self.pairs, self.log_every))
+
+    def command(self, folder: Path, backend: str, run: int) -> list[str]:
+        config = str(folder / "crash.yaml")
+        return [str(VISOR), "run", "-o", "json", "--lock-timeout", "30", "--var", f"run={run}", config]
+
+    def committed(self, out: str, err: str) -> int:
+        """Steps committed before the last ``committed i`` line (2 per pair)."""
+        return 2 * max((int(m) for m in re.findall(r"committed (\d+)", err)), default=0)
+
+    def steps_in(self, start: Dump, dump: Dump, run: int) -> int:
+        default = dump.get("default", {})
+        mine = sum(1 for i in range(1, self.pairs + 1) if default.get(f"k{i}") == str(run))
+        return mine + _count(dump) - _count(start)
+
+    def state(self, start: Dump, run: int, steps: int) -> str:
+        memory = Memory(DictStore())
+        for namespace, entries in start.items():
+            for key, value in entries.items():
+                memory.set(key, value, namespace)
+        for n in range(steps):
+            if n % 2:
+                memory.increment("count")
+            else:
+                memory.set(f"k{n // 2 + 1}", str(run))
+        return json.dumps(memory.dump())
+
+    def total(self) -> int | None:
+        return 2 * self.pairs
+
+
+def _count(dump: Dump) -> int:
+    value = dump.get("default", {}).get("count", 0)
+    return value if isinstance(value, int) else 0
+
+
+def chain_config(memory: MemoryConfig, pairs: int, log_every: int) -> str:
+    """The YAML of the crash chain on the store ``memory`` describes."""
+    store = f"  storage: {memory.storage}\n  file: {memory.file}\n"
+    if memory.storage == "file":
+        store += f"  format: {memory.format}\n"
+    steps = "".join(_pair(i, log_every) for i in range(1, pairs + 1))
+    return f'version: "1.0"\nmemory:\n{store}steps:\n{steps}'
+
+
+def _pair(i: int, log_every: int) -> str:
+    """Steps s{i} (set k{i}) and c{i} (increment count), after c{i-1}; a log step every log_every."""
+    after = f"\n    depends_on: c{i - 1}" if i > 1 else ""
+    text = (
+        f"  s{i}:\n    type: memory\n    operation: set\n    key: k{i}\n"
+        f'    value: "{{{{ vars.run }}}}"{after}\n'
+        f"  c{i}:\n    type: memory\n    operation: increment\n    key: count\n    depends_on: s{i}\n"
+    )
+    if i % log_every == 0:
+        text += f'  log{i}:\n    type: log\n    message: "committed {i}"\n    depends_on: c{i}\n'
+    return text
 
 
 class _Rollback(Exception):
@@ -51,7 +159,7 @@ class _Rollback(Exception):
 
 
 def step(memory: Memory, i: int) -> None:
-    """Step ``i`` (from 1): a deterministic mix of every operation."""
+    """Driver step ``i`` (from 1): a deterministic mix of every operation."""
     memory.set("step", i)
     memory.increment("total", i)
     memory.set(f"k{i % 7}", {"i": i, "half": i / 2, "text": 'é,"\n' * (i % 3)})
@@ -73,7 +181,7 @@ def step(memory: Memory, i: int) -> None:
 
 @dataclass
 class Model:
-    """The expected store after k steps, computed on the in-memory backend."""
+    """The driver's store after k steps (whatever the run), computed on the in-memory backend."""
 
     states: list[str] = field(default_factory=lambda: [json.dumps({})])
     _memory: Memory = field(default_factory=lambda: Memory(DictStore()))
@@ -86,11 +194,11 @@ class Model:
 
 
 def drive(backend: str, folder: Path) -> None:
-    """The default runner: steps forever, committing after each, printing what is committed."""
-    print("ready", flush=True)
+    """The store-level runner: steps forever, committing after each, printing what is committed."""
     store = open_store(CONFIGS[backend](), folder, **STORE_OPTIONS)
     memory = Memory(store)
     done = memory.get("step") or 0
+    assert isinstance(done, int)
     while True:
         done += 1
         step(memory, done)
@@ -98,101 +206,251 @@ def drive(backend: str, folder: Path) -> None:
         print(f"committed {done}", flush=True)
 
 
+@dataclass
+class StoreDriver:
+    """The ``drive`` runner; its model is global, so a run continues the last one's steps."""
+
+    spread: float | None = 0.6  # interpreter start-up (~0.3 s) plus a few hundred steps
+    model: Model = field(default_factory=Model)
+    command_template: tuple[str, ...] = ("{python}", "{script}", "drive", "{backend}", "{folder}")
+
+    def prepare(self, folder: Path, backend: str) -> None:
+        pass
+
+    def command(self, folder: Path, backend: str, run: int) -> list[str]:
+        fields = {"python": sys.executable, "script": __file__, "backend": backend, "folder": str(folder)}
+        return [part.format(**fields) for part in self.command_template]
+
+    def committed(self, out: str, err: str) -> int:
+        return max((int(m) for m in re.findall(r"^committed (\d+)$", out, re.MULTILINE)), default=0)
+
+    def steps_in(self, start: Dump, dump: Dump, run: int) -> int:
+        value = dump.get("default", {}).get("step", 0)
+        return value if isinstance(value, int) else -1
+
+    def state(self, start: Dump, run: int, steps: int) -> str:
+        return self.model.state(steps) if steps >= 0 else "not a step number"
+
+    def total(self) -> int | None:
+        return None
+
+
+# -- one trial ------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Trial:
-    """What one kill left behind."""
+    """One run: killed (or let finish) and the store it left, checked."""
 
+    run: int
+    killed: bool
     steps: int
     committed: int
     journal_left: bool
     ok: bool
     problem: str = ""
+    dump: Dump = field(default_factory=dict, repr=False)
 
 
-def _kill_at_random(command: list[str], delay: float) -> int:
-    """Start ``command``, kill it ``delay`` s after it says ready; the last committed step it printed."""
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert child.stdout is not None
-    if child.stdout.readline() != "ready\n":
-        child.kill()
-        raise RuntimeError(f"runner did not start: {child.communicate()[1][-2000:]}")
-    time.sleep(delay)
-    child.send_signal(signal.SIGKILL)
-    out, _ = child.communicate()
-    numbers = [int(line.split()[1]) for line in out.splitlines() if line.startswith("committed ")]
-    return max(numbers, default=0)
+@dataclass(frozen=True)
+class Ran:
+    """What one process did: exit code (-9 when killed), output, seconds."""
+
+    code: int
+    out: str
+    err: str
+    seconds: float
 
 
-def _check(backend: str, folder: Path, committed: int, model: Model) -> Trial:
-    """Open a copy of the crashed folder (so the next run still recovers the original)."""
-    journal_left = any(p.name.endswith(".journal") for p in folder.iterdir())
+def run_once(command: list[str], folder: Path, delay: float | None) -> Ran:
+    """Run ``command``; SIGKILL it ``delay`` s after its start unless it ended before (None: never)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, cwd=folder, stdout=out, stderr=err, text=True)
+        try:
+            child.wait(timeout=RUN_TIMEOUT_S if delay is None else delay)
+        except subprocess.TimeoutExpired:
+            child.send_signal(signal.SIGKILL)
+            child.wait(timeout=RUN_TIMEOUT_S)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        return Ran(child.returncode, out.read(), err.read(), seconds)
+
+
+def open_dump(backend: str, folder: Path) -> Dump:
+    """The store in ``folder``, opened (and so recovered) on a copy: the original stays as left."""
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / "copy"
         shutil.copytree(folder, copy)
+        store = open_store(CONFIGS[backend](), copy)
         try:
-            store = open_store(CONFIGS[backend](), copy)
+            return store.dump()
+        finally:
+            store.close()
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(LEFTOVER_SUFFIXES))
+
+
+@dataclass
+class Harness:
+    """Runs of one workload on one folder and backend, each checked against the model."""
+
+    workload: Workload
+    backend: str
+    folder: Path
+    start: Dump = field(default_factory=dict)
+    runs: int = 0
+
+    def trial(self, delay: float | None) -> tuple[Trial, Ran]:
+        """Start the next run, kill it after ``delay`` s (None: let it finish), check the store."""
+        run = self.runs
+        self.runs += 1
+        ran = run_once(self.workload.command(self.folder, self.backend, run), self.folder, delay)
+        trial = self.check(run, ran)
+        if trial.ok:
+            self.start = trial.dump
+        return trial, ran
+
+    def check(self, run: int, ran: Ran) -> Trial:
+        killed = ran.code == -signal.SIGKILL
+        committed = self.workload.committed(ran.out, ran.err)
+        journal_left = bool(leftovers(self.folder)) if killed else False
+        if not killed and ran.code != 0:
+            return Trial(run, killed, 0, committed, journal_left, False, f"exit {ran.code}: {ran.err[-500:]}")
+        try:
+            dump = open_dump(self.backend, self.folder)
         except Exception as err:  # any failure to open is the finding
-            return Trial(0, committed, journal_left, False, f"does not open: {err}")
-        dump = store.dump()
-        store.close()
-    steps = int(dump.get("default", {}).get("step", 0))
-    if json.dumps(dump) != model.state(steps):
-        return Trial(steps, committed, journal_left, False, f"state after step {steps} differs: {dump}")
-    if steps < committed:
-        return Trial(steps, committed, journal_left, False, f"lost committed steps {steps + 1}..{committed}")
-    return Trial(steps, committed, journal_left, True)
+            return Trial(run, killed, 0, committed, journal_left, False, f"does not open: {err}")
+        steps = self.workload.steps_in(self.start, dump, run)
+        problem = self._problem(run, ran, killed, dump, steps, committed)
+        return Trial(run, killed, steps, committed, journal_left, not problem, problem, dump)
+
+    def _problem(self, run: int, ran: Ran, killed: bool, dump: Dump, steps: int, committed: int) -> str:
+        expected = self.workload.state(self.start, run, steps)
+        if json.dumps(dump) != expected:
+            return f"run {run}: the store matches no prefix (read as {steps} steps): {json.dumps(dump)[:300]}"
+        if steps < committed:
+            return f"run {run}: lost committed steps {steps + 1}..{committed}"
+        total = self.workload.total()
+        if not killed and total is not None:
+            return self._finished_problem(run, ran, dump, steps, total)
+        return ""
+
+    def _finished_problem(self, run: int, ran: Ran, dump: Dump, steps: int, total: int) -> str:
+        if steps != total:
+            return f"run {run}: exit 0 after {steps} of {total} steps"
+        report = json.loads(ran.out)
+        if report.get("ok") is not True or report.get("memory") != dump:
+            return f"run {run}: its JSON report does not show the stored state: {ran.out[:300]}"
+        if leftovers(self.folder):
+            return f"run {run}: a finished run left {leftovers(self.folder)}"
+        return ""
 
 
-def run_trials(
+# -- a series ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Series:
+    """Every trial of one backend, plus the verdict of ``visor memory dump`` at the end."""
+
+    backend: str
+    trials: list[Trial]
+    seconds: float
+    spread: float
+    final_dump: str = ""
+
+    @property
+    def kills(self) -> list[Trial]:
+        return [t for t in self.trials if t.killed]
+
+    @property
+    def problems(self) -> list[str]:
+        return [t.problem for t in self.trials if not t.ok] + ([self.final_dump] if self.final_dump else [])
+
+
+def run_series(
     backend: str,
     folder: Path,
     kills: int,
     seed: int,
-    runner: Sequence[str] = DRIVER,
-    max_delay: float = 0.15,
-) -> list[Trial]:
-    """Kill the runner ``kills`` times on one folder; check the store after each kill."""
+    workload: Workload | None = None,
+    window: tuple[float, float] = (0.0, 1.1),
+) -> Series:
+    """``kills`` killed runs on one folder (framed by two whole runs when the workload ends).
+
+    Kill moments are uniform in ``window`` x the time of a whole run (or the workload's spread).
+    """
+    workload = workload or VisorChain(PAIRS[backend])
     rng = random.Random(seed)
-    model = Model()
-    fields = {"python": sys.executable, "script": __file__, "backend": backend, "folder": str(folder)}
-    command = [part.format(**fields) for part in runner]
-    trials = []
-    for _ in range(kills):
-        committed = _kill_at_random(command, rng.uniform(0, max_delay))
-        trials.append(_check(backend, folder, committed, model))
-    return trials
+    started = time.perf_counter()
+    harness = Harness(workload, backend, folder)
+    workload.prepare(folder, backend)
+    trials: list[Trial] = []
+    spread = workload.spread
+    if spread is None:
+        first, ran = harness.trial(None)
+        trials.append(first)
+        spread = ran.seconds
+    low, high = window[0] * spread, window[1] * spread
+    trials += [harness.trial(rng.uniform(low, high))[0] for _ in range(kills)]
+    final_dump = ""
+    if workload.total() is not None:
+        trials.append(harness.trial(None)[0])
+        final_dump = _cli_dump_problem(backend, folder, trials[-1].dump)
+    return Series(backend, trials, time.perf_counter() - started, spread, final_dump)
 
 
-def _report(backend: str, trials: list[Trial], seconds: float) -> None:
-    failures = [t for t in trials if not t.ok]
-    steps = [t.steps for t in trials]
-    print(
-        f"{backend:10} kills {len(trials):4}  opened+consistent {len(trials) - len(failures):4}  "
-        f"failures {len(failures):3}  journal recoveries {sum(t.journal_left for t in trials):4}  "
-        f"steps reached {max(steps, default=0):6}  median steps/kill "
-        f"{statistics.median(b - a for a, b in zip([0, *steps], steps, strict=False)) if steps else 0:5}  "
-        f"{seconds:6.1f}s"
-    )
-    for trial in failures[:5]:
-        print(f"  FAIL: {trial.problem[:300]}")
+def _cli_dump_problem(backend: str, folder: Path, expected: Dump) -> str:
+    """`visor memory dump --store URL -o json` must print the state the store API read."""
+    url = f"{URL_SCHEMES[backend]}:{folder / CONFIGS[backend]().file}"  # type: ignore[operator]
+    ran = run_once([str(VISOR), "memory", "dump", "--store", url, "-o", "json"], folder, None)
+    if ran.code != 0:
+        return f"visor memory dump exited {ran.code}: {ran.err[-300:]}"
+    if json.loads(ran.out) != expected:
+        return f"visor memory dump differs from the store: {ran.out[:300]}"
+    return ""
+
+
+def report(series: Series) -> str:
+    """One line of figures (plus the first failures) for a series."""
+    kills = series.kills
+    consistent = sum(t.ok for t in kills)
+    recoveries = sum(t.journal_left and t.ok for t in kills)
+    mid_run = sum(t.steps > 0 for t in kills)  # the run had stored at least one step
+    lines = [
+        f"{series.backend:9}  kills {len(kills):4}  consistent {consistent:4}  "
+        f"recoveries {recoveries:4}  mid-run {mid_run:4}  "
+        f"finished runs {len(series.trials) - len(kills):3}  failures {len(series.problems):3}  "
+        f"kill spread {series.spread:4.2f}s  {series.seconds:6.1f}s"
+    ]
+    lines += [f"  FAIL: {problem[:300]}" for problem in series.problems[:5]]
+    return "\n".join(lines)
 
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["drive"]:
         drive(argv[1], Path(argv[2]))
         return 0
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--kills", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--backend", action="append", choices=sorted(CONFIGS))
+    parser.add_argument("--workload", choices=("visor", "store"), default="visor")
+    parser.add_argument("--pairs", type=int, help="step pairs of the visor chain (default: PAIRS)")
     args = parser.parse_args(argv)
     failed = False
     for backend in args.backend or sorted(CONFIGS):
         with tempfile.TemporaryDirectory() as folder:
-            started = time.perf_counter()
-            trials = run_trials(backend, Path(folder), args.kills, args.seed)
-            _report(backend, trials, time.perf_counter() - started)
-            failed |= not all(t.ok for t in trials)
+            workload: Workload = VisorChain(args.pairs or PAIRS[backend])
+            if args.workload == "store":
+                workload = StoreDriver()
+            series = run_series(backend, Path(folder), args.kills, args.seed, workload)
+            print(report(series), flush=True)
+            failed |= bool(series.problems)
     return 1 if failed else 0
 
 
