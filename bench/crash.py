@@ -5,23 +5,16 @@ must recover it and succeed.
     python bench/crash.py [--kills 200] [--seed 1] [--backend sqlite ...] [--workload visor|store]
     python bench/crash.py drive BACKEND FOLDER        (the store-level runner of --workload store)
 
-Workloads (one folder per backend, every run on the same folder, so each run
-recovers what the last kill left):
-
-* ``visor`` (default): real ``visor run -o json`` processes on a chain of
-  memory steps — step pair i sets ``k{i}`` to the run's number and increments
-  ``count`` — with a log step every 50 pairs printing ``committed i`` on
-  stderr (printed only after the steps before it were committed).  The first
-  run goes uninterrupted: it times a whole run, and kills then land at a
-  uniform moment in 0..1.1 x that time.  After the kills a last run must
-  finish with exit 0 and its report, the store and ``visor memory dump``
-  must all hold the complete state, with no journal or temp file left.
-* ``store``: a Python driver steps the store API forever (a mix of every
-  operation, transactions, compactions every 4 KiB) and prints ``committed N``.
-
-After each kill the folder is copied and the copy opened with the store API:
-it must open, equal the model's state after n steps (n read off the dump)
-and n must be at least the last committed step printed.
+Every run of a backend uses one folder, so each recovers what the last kill left.
+Workload ``visor`` (default): ``visor run -o json`` on a chain where step pair i
+sets ``k{i}`` to the run's number and increments ``count``; a log step every 50
+pairs prints ``committed i`` (after those steps were committed).  A whole run
+first, then the kills, then a whole run that must exit 0 with the complete
+state in its report, the store and ``visor memory dump``, and no journal or
+temp file left.  Workload ``store``: a driver steps the store API forever (every
+operation, transactions, compactions every 4 KiB), printing ``committed N``.
+After each kill a copy of the folder is opened with the store API: it must
+equal the model's state after n steps (n read off the dump), n >= committed.
 """
 
 from __future__ import annotations
@@ -58,9 +51,6 @@ PAIRS = {"file-json": 2000, "file-csv": 2000, "sqlite": 500}
 """Step pairs of the visor chain per backend: a whole run takes about 2 s on each (SQLite
 checkpoints its WAL after every step, about 1.5 ms)."""
 
-URL_SCHEMES = {"file-json": "json", "file-csv": "csv", "sqlite": "sqlite"}
-"""Backend name → the ``--store`` URL scheme of ``visor memory dump``."""
-
 LEFTOVER_SUFFIXES = (".journal", "-wal", ".tmp")
 """Files a killed run may leave (file journal, SQLite WAL, temp file); a clean close leaves none."""
 
@@ -76,9 +66,10 @@ class Workload(Protocol):
     """What runs, how to read its progress, and the state it must leave."""
 
     @property
-    def spread(self) -> float | None:
-        """Kill moments are scaled to this many seconds after start; None: time a whole run."""
+    def window(self) -> tuple[float, float] | None:
+        """Kill moments are uniform in this window (s after start); None: calibrate (run_series)."""
 
+    def startup(self, folder: Path) -> list[str]: ...
     def prepare(self, folder: Path, backend: str) -> None: ...
     def command(self, folder: Path, backend: str, run: int) -> list[str]: ...
     def committed(self, out: str, err: str) -> int: ...
@@ -93,10 +84,14 @@ class VisorChain:
 
     pairs: int = 2000
     log_every: int = 50
-    spread: float | None = None
+    window: tuple[float, float] | None = None
 
     def prepare(self, folder: Path, backend: str) -> None:
         (folder / "crash.yaml").write_text(chain_config(CONFIGS[backend](), self.pairs, self.log_every))
+
+    def startup(self, folder: Path) -> list[str]:
+        """What a run does before its first step: start-up and loading the config."""
+        return [str(VISOR), "validate", str(folder / "crash.yaml")]
 
     def command(self, folder: Path, backend: str, run: int) -> list[str]:
         config = str(folder / "crash.yaml")
@@ -210,16 +205,17 @@ def drive(backend: str, folder: Path) -> None:
 class StoreDriver:
     """The ``drive`` runner; its model is global, so a run continues the last one's steps."""
 
-    spread: float | None = 0.6  # interpreter start-up (~0.3 s) plus a few hundred steps
+    window: tuple[float, float] | None = (0.3, 0.8)  # after start-up (~0.3 s): a few hundred steps
     model: Model = field(default_factory=Model)
-    command_template: tuple[str, ...] = ("{python}", "{script}", "drive", "{backend}", "{folder}")
+
+    def startup(self, folder: Path) -> list[str]:
+        return []
 
     def prepare(self, folder: Path, backend: str) -> None:
         pass
 
     def command(self, folder: Path, backend: str, run: int) -> list[str]:
-        fields = {"python": sys.executable, "script": __file__, "backend": backend, "folder": str(folder)}
-        return [part.format(**fields) for part in self.command_template]
+        return [sys.executable, __file__, "drive", backend, str(folder)]
 
     def committed(self, out: str, err: str) -> int:
         return max((int(m) for m in re.findall(r"^committed (\d+)$", out, re.MULTILINE)), default=0)
@@ -355,58 +351,56 @@ class Harness:
 
 @dataclass(frozen=True)
 class Series:
-    """Every trial of one backend, plus the verdict of ``visor memory dump`` at the end."""
+    """The kill attempts on one backend, the whole runs around them, and ``visor memory dump``."""
 
     backend: str
-    trials: list[Trial]
+    attempts: list[Trial]
+    whole_runs: list[Trial]
     seconds: float
-    spread: float
+    window: tuple[float, float]
     final_dump: str = ""
 
     @property
     def kills(self) -> list[Trial]:
-        return [t for t in self.trials if t.killed]
+        """The attempts that killed their run (the others ended first)."""
+        return [t for t in self.attempts if t.killed]
 
     @property
     def problems(self) -> list[str]:
-        return [t.problem for t in self.trials if not t.ok] + ([self.final_dump] if self.final_dump else [])
+        failed = [t.problem for t in [*self.whole_runs, *self.attempts] if not t.ok]
+        return failed + ([self.final_dump] if self.final_dump else [])
 
 
-def run_series(
-    backend: str,
-    folder: Path,
-    kills: int,
-    seed: int,
-    workload: Workload | None = None,
-    window: tuple[float, float] = (0.0, 1.1),
-) -> Series:
-    """``kills`` killed runs on one folder (framed by two whole runs when the workload ends).
+def run_series(backend: str, folder: Path, kills: int, seed: int, workload: Workload | None = None) -> Series:
+    """``kills`` kill attempts on one folder, framed by two whole runs when the workload ends.
 
-    Kill moments are uniform in ``window`` x the time of a whole run (or the workload's spread).
+    A whole run first times the workload: kills land uniformly from 0.9 x its start-up
+    (``visor validate``: most kills hit steps, a few the start-up) to 1.05 x its end.
     """
     workload = workload or VisorChain(PAIRS[backend])
     rng = random.Random(seed)
     started = time.perf_counter()
     harness = Harness(workload, backend, folder)
     workload.prepare(folder, backend)
-    trials: list[Trial] = []
-    spread = workload.spread
-    if spread is None:
+    whole: list[Trial] = []
+    window = workload.window
+    if window is None:
+        ready = run_once(workload.startup(folder), folder, None)
         first, ran = harness.trial(None)
-        trials.append(first)
-        spread = ran.seconds
-    low, high = window[0] * spread, window[1] * spread
-    trials += [harness.trial(rng.uniform(low, high))[0] for _ in range(kills)]
+        whole.append(first)
+        window = (0.9 * ready.seconds, 1.05 * ran.seconds)
+    attempts = [harness.trial(rng.uniform(*window))[0] for _ in range(kills)]
     final_dump = ""
     if workload.total() is not None:
-        trials.append(harness.trial(None)[0])
-        final_dump = _cli_dump_problem(backend, folder, trials[-1].dump)
-    return Series(backend, trials, time.perf_counter() - started, spread, final_dump)
+        whole.append(harness.trial(None)[0])
+        final_dump = _cli_dump_problem(backend, folder, whole[-1].dump)
+    return Series(backend, attempts, whole, time.perf_counter() - started, window, final_dump)
 
 
 def _cli_dump_problem(backend: str, folder: Path, expected: Dump) -> str:
     """`visor memory dump --store URL -o json` must print the state the store API read."""
-    url = f"{URL_SCHEMES[backend]}:{folder / CONFIGS[backend]().file}"  # type: ignore[operator]
+    config = CONFIGS[backend]()
+    url = f"{config.format if config.storage == 'file' else config.storage}:{folder / str(config.file)}"
     ran = run_once([str(VISOR), "memory", "dump", "--store", url, "-o", "json"], folder, None)
     if ran.code != 0:
         return f"visor memory dump exited {ran.code}: {ran.err[-300:]}"
@@ -418,14 +412,16 @@ def _cli_dump_problem(backend: str, folder: Path, expected: Dump) -> str:
 def report(series: Series) -> str:
     """One line of figures (plus the first failures) for a series."""
     kills = series.kills
-    consistent = sum(t.ok for t in kills)
+    consistent = sum(t.ok for t in series.attempts)
     recoveries = sum(t.journal_left and t.ok for t in kills)
     mid_run = sum(t.steps > 0 for t in kills)  # the run had stored at least one step
+    whole_ok = sum(t.ok for t in series.whole_runs)
+    low, high = series.window
     lines = [
-        f"{series.backend:9}  kills {len(kills):4}  consistent {consistent:4}  "
-        f"recoveries {recoveries:4}  mid-run {mid_run:4}  "
-        f"finished runs {len(series.trials) - len(kills):3}  failures {len(series.problems):3}  "
-        f"kill spread {series.spread:4.2f}s  {series.seconds:6.1f}s"
+        f"{series.backend:9}  kills {len(series.attempts)} ({len(kills)} killed, "
+        f"{mid_run} after step 1)  consistent {consistent}  recoveries {recoveries}  "
+        f"whole runs ok {whole_ok}/{len(series.whole_runs)}  failures {len(series.problems)}  "
+        f"window {low:.2f}-{high:.2f}s  {series.seconds:.0f}s"
     ]
     lines += [f"  FAIL: {problem[:300]}" for problem in series.problems[:5]]
     return "\n".join(lines)
