@@ -87,15 +87,17 @@ class VisorChain:
     window: tuple[float, float] | None = None
 
     def prepare(self, folder: Path, backend: str) -> None:
-        (folder / "crash.yaml").write_text(chain_config(CONFIGS[backend](), self.pairs, self.log_every))
+        self.command(folder, backend, 0)
 
     def startup(self, folder: Path) -> list[str]:
         """What a run does before its first step: start-up and loading the config."""
         return [str(VISOR), "validate", str(folder / "crash.yaml")]
 
     def command(self, folder: Path, backend: str, run: int) -> list[str]:
-        config = str(folder / "crash.yaml")
-        return [str(VISOR), "run", "-o", "json", "--lock-timeout", "30", "--var", f"run={run}", config]
+        """Write the chain of run ``run`` (its number is the value of every k{i}) and run it."""
+        config = folder / "crash.yaml"
+        config.write_text(chain_config(CONFIGS[backend](), self.pairs, self.log_every, run))
+        return [str(VISOR), "run", "-o", "json", "--lock-timeout", "30", str(config)]
 
     def committed(self, out: str, err: str) -> int:
         """Steps committed before the last ``committed i`` line (2 per pair)."""
@@ -103,7 +105,7 @@ class VisorChain:
 
     def steps_in(self, start: Dump, dump: Dump, run: int) -> int:
         default = dump.get("default", {})
-        mine = sum(1 for i in range(1, self.pairs + 1) if default.get(f"k{i}") == str(run))
+        mine = sum(1 for i in range(1, self.pairs + 1) if default.get(f"k{i}") == run)
         return mine + _count(dump) - _count(start)
 
     def state(self, start: Dump, run: int, steps: int) -> str:
@@ -115,7 +117,7 @@ class VisorChain:
             if n % 2:
                 memory.increment("count")
             else:
-                memory.set(f"k{n // 2 + 1}", str(run))
+                memory.set(f"k{n // 2 + 1}", run)
         return json.dumps(memory.dump())
 
     def total(self) -> int | None:
@@ -127,21 +129,21 @@ def _count(dump: Dump) -> int:
     return value if isinstance(value, int) else 0
 
 
-def chain_config(memory: MemoryConfig, pairs: int, log_every: int) -> str:
-    """The YAML of the crash chain on the store ``memory`` describes."""
+def chain_config(memory: MemoryConfig, pairs: int, log_every: int, run: int) -> str:
+    """The YAML of the crash chain of run ``run`` on the store ``memory`` describes."""
     store = f"  storage: {memory.storage}\n  file: {memory.file}\n"
     if memory.storage == "file":
         store += f"  format: {memory.format}\n"
-    steps = "".join(_pair(i, log_every) for i in range(1, pairs + 1))
+    steps = "".join(_pair(i, log_every, run) for i in range(1, pairs + 1))
     return f'version: "1.0"\nmemory:\n{store}steps:\n{steps}'
 
 
-def _pair(i: int, log_every: int) -> str:
+def _pair(i: int, log_every: int, run: int) -> str:
     """Steps s{i} (set k{i}) and c{i} (increment count), after c{i-1}; a log step every log_every."""
     after = f"\n    depends_on: c{i - 1}" if i > 1 else ""
     text = (
         f"  s{i}:\n    type: memory\n    operation: set\n    key: k{i}\n"
-        f'    value: "{{{{ vars.run }}}}"{after}\n'
+        f"    value: {run}{after}\n"
         f"  c{i}:\n    type: memory\n    operation: increment\n    key: count\n    depends_on: s{i}\n"
     )
     if i % log_every == 0:
