@@ -1,18 +1,20 @@
-"""SIGKILL a process writing a store at random moments; the store must always reopen
-at the state after some prefix of its committed steps, and lose no committed step.
+"""SIGKILL runs that write a store at random (seeded) moments; the store must always reopen
+at the state after some prefix of the run's steps, lose no committed step, and the next run
+must recover it and succeed.
 
-    python bench/crash.py [--kills 200] [--seed 1] [--backend file-json ...]
-    python bench/crash.py drive BACKEND FOLDER        (the default runner)
+    python bench/crash.py [--kills 200] [--seed 1] [--backend sqlite ...] [--workload visor|store]
+    python bench/crash.py drive BACKEND FOLDER        (the store-level runner of --workload store)
 
-Each trial starts the runner on the same folder (so it recovers what the last
-kill left), waits until it prints ``ready``, sleeps a random (seeded) moment and
-kills it with SIGKILL.  A copy of the folder is then opened: the store must open,
-its ``default.step`` (k) names how many steps it holds, its whole dump must equal
-the model's state after k steps, and k must be at least the last step the runner
-reported as committed (``committed N`` lines; runners that print none skip that
-check).  The runner is a command template ({backend}, {folder}, {python},
-{script} are filled in), so ``visor run`` can replace the driver later; a new
-backend is one line in CONFIGS.
+Every run of a backend uses one folder, so each recovers what the last kill left.
+Workload ``visor`` (default): ``visor run -o json`` on a chain where step pair i
+sets ``k{i}`` to the run's number and increments ``count``; a log step every 50
+pairs prints ``committed i`` (after those steps were committed).  A whole run
+first, then the kills, then a whole run that must exit 0 with the complete
+state in its report, the store and ``visor memory dump``, and no journal or
+temp file left.  Workload ``store``: a driver steps the store API forever (every
+operation, transactions, compactions every 4 KiB), printing ``committed N``.
+After each kill a copy of the folder is opened with the store API: it must
+equal the model's state after n steps (n read off the dump), n >= committed.
 """
 
 from __future__ import annotations
@@ -20,30 +22,133 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from visor_mem.config.models import MemoryConfig
 from visor_mem.store import open_store
+from visor_mem.store.base import Dump
 from visor_mem.store.memory import DictStore
 from visor_mem.store.scoped import Memory
 
 CONFIGS: dict[str, Callable[[], MemoryConfig]] = {
     "file-json": lambda: MemoryConfig(storage="file", format="json", file="crash.json"),
     "file-csv": lambda: MemoryConfig(storage="file", format="csv", file="crash.csv"),
+    "sqlite": lambda: MemoryConfig(storage="sqlite", file="crash.db"),
 }
-"""Backend name → the store config the runner and the checker open."""
+"""Backend name → the store config the runs and the checker open (relative to the folder)."""
 
-DRIVER = ["{python}", "{script}", "drive", "{backend}", "{folder}"]
-STORE_OPTIONS = {"compact_bytes": 4096}  # fold the journal often, so kills land in compactions too
+PAIRS = {"file-json": 2000, "file-csv": 2000, "sqlite": 500}
+"""Step pairs of the visor chain per backend: a whole run takes about 2 s on each (SQLite
+checkpoints its WAL after every step, about 1.5 ms)."""
+
+LEFTOVER_SUFFIXES = (".journal", "-wal", ".tmp")
+"""Files a killed run may leave (file journal, SQLite WAL, temp file); a clean close leaves none."""
+
+VISOR = Path(sys.executable).parent / "visor"
+RUN_TIMEOUT_S = 120.0  # no run may hang the harness
+STORE_OPTIONS = {"compact_bytes": 4096}  # the driver folds its journal often: kills land in compactions
+
+
+# -- the workloads -----------------------------------------------------------------------
+
+
+class Workload(Protocol):
+    """What runs, how to read its progress, and the state it must leave."""
+
+    @property
+    def window(self) -> tuple[float, float] | None:
+        """Kill moments are uniform in this window (s after start); None: calibrate (run_series)."""
+
+    def startup(self, folder: Path) -> list[str]: ...
+    def prepare(self, folder: Path, backend: str) -> None: ...
+    def command(self, folder: Path, backend: str, run: int) -> list[str]: ...
+    def committed(self, out: str, err: str) -> int: ...
+    def steps_in(self, start: Dump, dump: Dump, run: int) -> int: ...
+    def state(self, start: Dump, run: int, steps: int) -> str: ...
+    def total(self) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class VisorChain:
+    """``visor run`` on a chain of ``pairs`` (set k{i} = run, increment count) step pairs."""
+
+    pairs: int = 2000
+    log_every: int = 50
+    window: tuple[float, float] | None = None
+
+    def prepare(self, folder: Path, backend: str) -> None:
+        self.command(folder, backend, 0)
+
+    def startup(self, folder: Path) -> list[str]:
+        """What a run does before its first step: start-up and loading the config."""
+        return [str(VISOR), "validate", str(folder / "crash.yaml")]
+
+    def command(self, folder: Path, backend: str, run: int) -> list[str]:
+        """Write the chain of run ``run`` (its number is the value of every k{i}) and run it."""
+        config = folder / "crash.yaml"
+        config.write_text(chain_config(CONFIGS[backend](), self.pairs, self.log_every, run))
+        return [str(VISOR), "run", "-o", "json", "--lock-timeout", "30", str(config)]
+
+    def committed(self, out: str, err: str) -> int:
+        """Steps committed before the last ``committed i`` line (2 per pair)."""
+        return 2 * max((int(m) for m in re.findall(r"committed (\d+)", err)), default=0)
+
+    def steps_in(self, start: Dump, dump: Dump, run: int) -> int:
+        default = dump.get("default", {})
+        mine = sum(1 for i in range(1, self.pairs + 1) if default.get(f"k{i}") == run)
+        return mine + _count(dump) - _count(start)
+
+    def state(self, start: Dump, run: int, steps: int) -> str:
+        memory = Memory(DictStore())
+        for namespace, entries in start.items():
+            for key, value in entries.items():
+                memory.set(key, value, namespace)
+        for n in range(steps):
+            if n % 2:
+                memory.increment("count")
+            else:
+                memory.set(f"k{n // 2 + 1}", run)
+        return json.dumps(memory.dump())
+
+    def total(self) -> int | None:
+        return 2 * self.pairs
+
+
+def _count(dump: Dump) -> int:
+    value = dump.get("default", {}).get("count", 0)
+    return value if isinstance(value, int) else 0
+
+
+def chain_config(memory: MemoryConfig, pairs: int, log_every: int, run: int) -> str:
+    """The YAML of the crash chain of run ``run`` on the store ``memory`` describes."""
+    store = f"  storage: {memory.storage}\n  file: {memory.file}\n"
+    if memory.storage == "file":
+        store += f"  format: {memory.format}\n"
+    steps = "".join(_pair(i, log_every, run) for i in range(1, pairs + 1))
+    return f'version: "1.0"\nmemory:\n{store}steps:\n{steps}'
+
+
+def _pair(i: int, log_every: int, run: int) -> str:
+    """Steps s{i} (set k{i}) and c{i} (increment count), after c{i-1}; a log step every log_every."""
+    after = f"\n    depends_on: c{i - 1}" if i > 1 else ""
+    text = (
+        f"  s{i}:\n    type: memory\n    operation: set\n    key: k{i}\n"
+        f"    value: {run}{after}\n"
+        f"  c{i}:\n    type: memory\n    operation: increment\n    key: count\n    depends_on: s{i}\n"
+    )
+    if i % log_every == 0:
+        text += f'  log{i}:\n    type: log\n    message: "committed {i}"\n    depends_on: c{i}\n'
+    return text
 
 
 class _Rollback(Exception):
@@ -51,7 +156,7 @@ class _Rollback(Exception):
 
 
 def step(memory: Memory, i: int) -> None:
-    """Step ``i`` (from 1): a deterministic mix of every operation."""
+    """Driver step ``i`` (from 1): a deterministic mix of every operation."""
     memory.set("step", i)
     memory.increment("total", i)
     memory.set(f"k{i % 7}", {"i": i, "half": i / 2, "text": 'é,"\n' * (i % 3)})
@@ -73,7 +178,7 @@ def step(memory: Memory, i: int) -> None:
 
 @dataclass
 class Model:
-    """The expected store after k steps, computed on the in-memory backend."""
+    """The driver's store after k steps (whatever the run), computed on the in-memory backend."""
 
     states: list[str] = field(default_factory=lambda: [json.dumps({})])
     _memory: Memory = field(default_factory=lambda: Memory(DictStore()))
@@ -86,11 +191,11 @@ class Model:
 
 
 def drive(backend: str, folder: Path) -> None:
-    """The default runner: steps forever, committing after each, printing what is committed."""
-    print("ready", flush=True)
+    """The store-level runner: steps forever, committing after each, printing what is committed."""
     store = open_store(CONFIGS[backend](), folder, **STORE_OPTIONS)
     memory = Memory(store)
     done = memory.get("step") or 0
+    assert isinstance(done, int)
     while True:
         done += 1
         step(memory, done)
@@ -98,101 +203,252 @@ def drive(backend: str, folder: Path) -> None:
         print(f"committed {done}", flush=True)
 
 
+@dataclass
+class StoreDriver:
+    """The ``drive`` runner; its model is global, so a run continues the last one's steps."""
+
+    window: tuple[float, float] | None = (0.3, 0.8)  # after start-up (~0.3 s): a few hundred steps
+    model: Model = field(default_factory=Model)
+
+    def startup(self, folder: Path) -> list[str]:
+        return []
+
+    def prepare(self, folder: Path, backend: str) -> None:
+        pass
+
+    def command(self, folder: Path, backend: str, run: int) -> list[str]:
+        return [sys.executable, __file__, "drive", backend, str(folder)]
+
+    def committed(self, out: str, err: str) -> int:
+        return max((int(m) for m in re.findall(r"^committed (\d+)$", out, re.MULTILINE)), default=0)
+
+    def steps_in(self, start: Dump, dump: Dump, run: int) -> int:
+        value = dump.get("default", {}).get("step", 0)
+        return value if isinstance(value, int) else -1
+
+    def state(self, start: Dump, run: int, steps: int) -> str:
+        return self.model.state(steps) if steps >= 0 else "not a step number"
+
+    def total(self) -> int | None:
+        return None
+
+
+# -- one trial ------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Trial:
-    """What one kill left behind."""
+    """One run: killed (or let finish) and the store it left, checked."""
 
+    run: int
+    killed: bool
     steps: int
     committed: int
     journal_left: bool
     ok: bool
     problem: str = ""
+    dump: Dump = field(default_factory=dict, repr=False)
 
 
-def _kill_at_random(command: list[str], delay: float) -> int:
-    """Start ``command``, kill it ``delay`` s after it says ready; the last committed step it printed."""
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert child.stdout is not None
-    if child.stdout.readline() != "ready\n":
-        child.kill()
-        raise RuntimeError(f"runner did not start: {child.communicate()[1][-2000:]}")
-    time.sleep(delay)
-    child.send_signal(signal.SIGKILL)
-    out, _ = child.communicate()
-    numbers = [int(line.split()[1]) for line in out.splitlines() if line.startswith("committed ")]
-    return max(numbers, default=0)
+@dataclass(frozen=True)
+class Ran:
+    """What one process did: exit code (-9 when killed), output, seconds."""
+
+    code: int
+    out: str
+    err: str
+    seconds: float
 
 
-def _check(backend: str, folder: Path, committed: int, model: Model) -> Trial:
-    """Open a copy of the crashed folder (so the next run still recovers the original)."""
-    journal_left = any(p.name.endswith(".journal") for p in folder.iterdir())
+def run_once(command: list[str], folder: Path, delay: float | None) -> Ran:
+    """Run ``command``; SIGKILL it ``delay`` s after its start unless it ended before (None: never)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, cwd=folder, stdout=out, stderr=err, text=True)
+        try:
+            child.wait(timeout=RUN_TIMEOUT_S if delay is None else delay)
+        except subprocess.TimeoutExpired:
+            child.send_signal(signal.SIGKILL)
+            child.wait(timeout=RUN_TIMEOUT_S)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        return Ran(child.returncode, out.read(), err.read(), seconds)
+
+
+def open_dump(backend: str, folder: Path) -> Dump:
+    """The store in ``folder``, opened (and so recovered) on a copy: the original stays as left."""
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / "copy"
         shutil.copytree(folder, copy)
+        store = open_store(CONFIGS[backend](), copy)
         try:
-            store = open_store(CONFIGS[backend](), copy)
+            return store.dump()
+        finally:
+            store.close()
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(LEFTOVER_SUFFIXES))
+
+
+@dataclass
+class Harness:
+    """Runs of one workload on one folder and backend, each checked against the model."""
+
+    workload: Workload
+    backend: str
+    folder: Path
+    start: Dump = field(default_factory=dict)
+    runs: int = 0
+
+    def trial(self, delay: float | None) -> tuple[Trial, Ran]:
+        """Start the next run, kill it after ``delay`` s (None: let it finish), check the store."""
+        run = self.runs
+        self.runs += 1
+        ran = run_once(self.workload.command(self.folder, self.backend, run), self.folder, delay)
+        trial = self.check(run, ran)
+        if trial.ok:
+            self.start = trial.dump
+        return trial, ran
+
+    def check(self, run: int, ran: Ran) -> Trial:
+        killed = ran.code == -signal.SIGKILL
+        committed = self.workload.committed(ran.out, ran.err)
+        journal_left = bool(leftovers(self.folder)) if killed else False
+        if not killed and ran.code != 0:
+            return Trial(run, killed, 0, committed, journal_left, False, f"exit {ran.code}: {ran.err[-500:]}")
+        try:
+            dump = open_dump(self.backend, self.folder)
         except Exception as err:  # any failure to open is the finding
-            return Trial(0, committed, journal_left, False, f"does not open: {err}")
-        dump = store.dump()
-        store.close()
-    steps = int(dump.get("default", {}).get("step", 0))
-    if json.dumps(dump) != model.state(steps):
-        return Trial(steps, committed, journal_left, False, f"state after step {steps} differs: {dump}")
-    if steps < committed:
-        return Trial(steps, committed, journal_left, False, f"lost committed steps {steps + 1}..{committed}")
-    return Trial(steps, committed, journal_left, True)
+            return Trial(run, killed, 0, committed, journal_left, False, f"does not open: {err}")
+        steps = self.workload.steps_in(self.start, dump, run)
+        problem = self._problem(run, ran, killed, dump, steps, committed)
+        return Trial(run, killed, steps, committed, journal_left, not problem, problem, dump)
+
+    def _problem(self, run: int, ran: Ran, killed: bool, dump: Dump, steps: int, committed: int) -> str:
+        expected = self.workload.state(self.start, run, steps)
+        if json.dumps(dump) != expected:
+            return f"run {run}: the store matches no prefix (read as {steps} steps): {json.dumps(dump)[:300]}"
+        if steps < committed:
+            return f"run {run}: lost committed steps {steps + 1}..{committed}"
+        total = self.workload.total()
+        if not killed and total is not None:
+            return self._finished_problem(run, ran, dump, steps, total)
+        return ""
+
+    def _finished_problem(self, run: int, ran: Ran, dump: Dump, steps: int, total: int) -> str:
+        if steps != total:
+            return f"run {run}: exit 0 after {steps} of {total} steps"
+        report = json.loads(ran.out)
+        if report.get("ok") is not True or report.get("memory") != dump:
+            return f"run {run}: its JSON report does not show the stored state: {ran.out[:300]}"
+        if leftovers(self.folder):
+            return f"run {run}: a finished run left {leftovers(self.folder)}"
+        return ""
 
 
-def run_trials(
-    backend: str,
-    folder: Path,
-    kills: int,
-    seed: int,
-    runner: Sequence[str] = DRIVER,
-    max_delay: float = 0.15,
-) -> list[Trial]:
-    """Kill the runner ``kills`` times on one folder; check the store after each kill."""
+# -- a series ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Series:
+    """The kill attempts on one backend, the whole runs around them, and ``visor memory dump``."""
+
+    backend: str
+    attempts: list[Trial]
+    whole_runs: list[Trial]
+    seconds: float
+    window: tuple[float, float]
+    final_dump: str = ""
+
+    @property
+    def kills(self) -> list[Trial]:
+        """The attempts that killed their run (the others ended first)."""
+        return [t for t in self.attempts if t.killed]
+
+    @property
+    def problems(self) -> list[str]:
+        failed = [t.problem for t in [*self.whole_runs, *self.attempts] if not t.ok]
+        return failed + ([self.final_dump] if self.final_dump else [])
+
+
+def run_series(backend: str, folder: Path, kills: int, seed: int, workload: Workload | None = None) -> Series:
+    """``kills`` kill attempts on one folder, framed by two whole runs when the workload ends.
+
+    A whole run first times the workload: kills land uniformly from 0.9 x its start-up
+    (``visor validate``: most kills hit steps, a few the start-up) to 1.05 x its end.
+    """
+    workload = workload or VisorChain(PAIRS[backend])
     rng = random.Random(seed)
-    model = Model()
-    fields = {"python": sys.executable, "script": __file__, "backend": backend, "folder": str(folder)}
-    command = [part.format(**fields) for part in runner]
-    trials = []
-    for _ in range(kills):
-        committed = _kill_at_random(command, rng.uniform(0, max_delay))
-        trials.append(_check(backend, folder, committed, model))
-    return trials
+    started = time.perf_counter()
+    harness = Harness(workload, backend, folder)
+    workload.prepare(folder, backend)
+    whole: list[Trial] = []
+    window = workload.window
+    if window is None:
+        ready = run_once(workload.startup(folder), folder, None)
+        first, ran = harness.trial(None)
+        whole.append(first)
+        window = (0.9 * ready.seconds, 1.05 * ran.seconds)
+    attempts = [harness.trial(rng.uniform(*window))[0] for _ in range(kills)]
+    final_dump = ""
+    if workload.total() is not None:
+        whole.append(harness.trial(None)[0])
+        final_dump = _cli_dump_problem(backend, folder, whole[-1].dump)
+    return Series(backend, attempts, whole, time.perf_counter() - started, window, final_dump)
 
 
-def _report(backend: str, trials: list[Trial], seconds: float) -> None:
-    failures = [t for t in trials if not t.ok]
-    steps = [t.steps for t in trials]
-    print(
-        f"{backend:10} kills {len(trials):4}  opened+consistent {len(trials) - len(failures):4}  "
-        f"failures {len(failures):3}  journal recoveries {sum(t.journal_left for t in trials):4}  "
-        f"steps reached {max(steps, default=0):6}  median steps/kill "
-        f"{statistics.median(b - a for a, b in zip([0, *steps], steps, strict=False)) if steps else 0:5}  "
-        f"{seconds:6.1f}s"
-    )
-    for trial in failures[:5]:
-        print(f"  FAIL: {trial.problem[:300]}")
+def _cli_dump_problem(backend: str, folder: Path, expected: Dump) -> str:
+    """`visor memory dump --store URL -o json` must print the state the store API read."""
+    config = CONFIGS[backend]()
+    url = f"{config.format if config.storage == 'file' else config.storage}:{folder / str(config.file)}"
+    ran = run_once([str(VISOR), "memory", "dump", "--store", url, "-o", "json"], folder, None)
+    if ran.code != 0:
+        return f"visor memory dump exited {ran.code}: {ran.err[-300:]}"
+    if json.loads(ran.out) != expected:
+        return f"visor memory dump differs from the store: {ran.out[:300]}"
+    return ""
+
+
+def report(series: Series) -> str:
+    """One line of figures (plus the first failures) for a series."""
+    kills = series.kills
+    consistent = sum(t.ok for t in series.attempts)
+    recoveries = sum(t.journal_left and t.ok for t in kills)
+    mid_run = sum(t.steps > 0 for t in kills)  # the run had stored at least one step
+    whole_ok = sum(t.ok for t in series.whole_runs)
+    low, high = series.window
+    lines = [
+        f"{series.backend:9}  kills {len(series.attempts)} ({len(kills)} killed, "
+        f"{mid_run} after step 1)  consistent {consistent}  recoveries {recoveries}  "
+        f"whole runs ok {whole_ok}/{len(series.whole_runs)}  failures {len(series.problems)}  "
+        f"window {low:.2f}-{high:.2f}s  {series.seconds:.0f}s"
+    ]
+    lines += [f"  FAIL: {problem[:300]}" for problem in series.problems[:5]]
+    return "\n".join(lines)
 
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["drive"]:
         drive(argv[1], Path(argv[2]))
         return 0
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--kills", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--backend", action="append", choices=sorted(CONFIGS))
+    parser.add_argument("--workload", choices=("visor", "store"), default="visor")
+    parser.add_argument("--pairs", type=int, help="step pairs of the visor chain (default: PAIRS)")
     args = parser.parse_args(argv)
     failed = False
     for backend in args.backend or sorted(CONFIGS):
         with tempfile.TemporaryDirectory() as folder:
-            started = time.perf_counter()
-            trials = run_trials(backend, Path(folder), args.kills, args.seed)
-            _report(backend, trials, time.perf_counter() - started)
-            failed |= not all(t.ok for t in trials)
+            workload: Workload = VisorChain(args.pairs or PAIRS[backend])
+            if args.workload == "store":
+                workload = StoreDriver()
+            series = run_series(backend, Path(folder), args.kills, args.seed, workload)
+            print(report(series), flush=True)
+            failed |= bool(series.problems)
     return 1 if failed else 0
 
 

@@ -1,16 +1,17 @@
-"""SIGKILL a real process writing the store at random (seeded) moments; it always reopens
-at a committed prefix.  ``python bench/crash.py`` runs the same harness with 200 kills."""
+"""SIGKILL real ``visor run`` processes (and a store-level driver) at random (seeded) moments:
+the store always reopens at the state after a prefix of the run's steps, loses no committed
+step, and the next run recovers it and succeeds.  ``python bench/crash.py`` does 200 kills."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-
-KILLS = 8  # per backend (about 1 s each: interpreter start-up); bench/crash.py does 200
 
 
 def _load_harness() -> ModuleType:
@@ -26,30 +27,92 @@ def _load_harness() -> ModuleType:
 
 harness = _load_harness()
 
+KILLS = 5  # per backend; bench/crash.py does 200
+PAIRS = {"file-json": 800, "file-csv": 800, "sqlite": 150}  # a whole run takes about 1 s on each
+
 
 @pytest.mark.parametrize("backend", sorted(harness.CONFIGS))
-def test_killed_runs_always_reopen_at_a_committed_prefix(tmp_path: Path, backend: str) -> None:
-    trials = harness.run_trials(backend, tmp_path, kills=KILLS, seed=7)
-    problems = [t.problem for t in trials if not t.ok]
-    assert problems == []
-    assert trials[-1].steps > KILLS  # the runs made progress: the test exercised something
-    assert any(t.journal_left for t in trials)  # some kills left a journal to recover
+def test_killed_visor_runs_reopen_at_a_prefix_and_the_next_run_recovers(tmp_path: Path, backend: str) -> None:
+    workload = harness.VisorChain(PAIRS[backend])
+    series = harness.run_series(backend, tmp_path, KILLS, seed=7, workload=workload)
+    assert series.problems == []
+    assert len(series.attempts) == KILLS
+    assert any(t.steps > 0 and t.journal_left for t in series.kills)  # killed mid-run: a journal to recover
+    assert [t.steps for t in series.whole_runs] == [2 * PAIRS[backend]] * 2
 
 
-def test_the_model_is_a_prefix_function_of_the_step() -> None:
-    """The check is only as good as the model: states differ step to step."""
-    model = harness.Model()
-    assert len({model.state(k) for k in range(30)}) == 30
+@pytest.mark.parametrize("backend", ["file-json", "file-csv"])
+def test_killed_store_driver_reopens_at_a_committed_prefix(tmp_path: Path, backend: str) -> None:
+    """The driver compacts every 4 KiB, so kills also land inside compactions."""
+    series = harness.run_series(backend, tmp_path, kills=5, seed=7, workload=harness.StoreDriver())
+    assert series.problems == []
+    assert max(t.steps for t in series.attempts) > 5  # the runs made progress: the test exercised something
+    assert any(t.journal_left for t in series.kills)
 
 
-def test_a_runner_that_breaks_the_store_is_caught(tmp_path: Path) -> None:
-    """The harness fails when a runner leaves a store that does not match any prefix."""
-    script = (
-        "import sys, time; from pathlib import Path; print('ready', flush=True); "
-        "Path(sys.argv[1], 'crash.json').write_text('{{\"default\": {{\"step\": 3}}}}'); time.sleep(5)"  # {{ }}: template
-    )
-    trials = harness.run_trials(
-        "file-json", tmp_path, kills=1, seed=1, runner=["{python}", "-c", script, "{folder}"], max_delay=0.3
-    )
-    assert not trials[0].ok
-    assert "differs" in trials[0].problem
+def test_the_models_change_at_every_step() -> None:
+    """The check is only as good as the models: states differ step to step."""
+    chain = harness.VisorChain(pairs=20)
+    start = {"default": {"k1": "0", "count": 40}}
+    assert len({chain.state(start, 1, n) for n in range(41)}) == 41
+    assert len({harness.Model().state(k) for k in range(30)}) == 30
+
+
+def test_steps_are_read_off_the_dump() -> None:
+    chain = harness.VisorChain(pairs=20)
+    start = {"default": {"k1": "0", "k2": "0", "count": 4}}
+    for n in range(41):
+        assert chain.steps_in(start, json.loads(chain.state(start, 1, n)), 1) == n
+
+
+@dataclass(frozen=True)
+class Scripted(harness.VisorChain):  # type: ignore[name-defined,misc]
+    """The chain's checks, around a fake run: a Python snippet given the folder."""
+
+    script: str = ""
+
+    def command(self, folder: Path, backend: str, run: int) -> list[str]:
+        return [sys.executable, "-c", self.script, str(folder)]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    script: str
+    delay: float | None
+    problem: str
+
+
+BROKEN = [
+    Case(
+        "store holds no prefix",
+        "import sys, time; from pathlib import Path; "
+        'Path(sys.argv[1], \'crash.json\').write_text(\'{"default": {"k1": "0", "count": 5}}\'); time.sleep(9)',
+        1.0,
+        "matches no prefix",
+    ),
+    Case(
+        "committed steps lost",
+        "import sys, time; print('[log2] committed 2', file=sys.stderr, flush=True); time.sleep(9)",
+        1.0,
+        "lost committed steps 1..4",
+    ),
+    Case("run fails", "import sys; print('boom', file=sys.stderr); sys.exit(2)", None, "exit 2: boom"),
+    Case("finished early", "pass", None, "exit 0 after 0 of 20 steps"),
+    Case(
+        "store does not open",
+        "import sys; from pathlib import Path; Path(sys.argv[1], 'crash.json').write_text('{')",
+        None,
+        "does not open",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=lambda c: c.name)
+def test_a_run_that_breaks_the_rules_is_caught(tmp_path: Path, case: Case) -> None:
+    """The harness fails when a run leaves a wrong store, loses steps, or fails."""
+    workload = Scripted(pairs=10, script=case.script)
+    workload.prepare(tmp_path, "file-json")
+    trial, _ = harness.Harness(workload, "file-json", tmp_path).trial(case.delay)
+    assert not trial.ok
+    assert case.problem in trial.problem

@@ -1,0 +1,239 @@
+"""N `visor run` processes, started together, each incrementing one key M times on one store:
+no update may be lost.
+
+    python bench/concurrency.py [--processes 8] [--steps 500] [--backend sqlite ...]
+
+Each process runs a chain of M ``increment`` steps on ``hits``.  The final
+value must be exactly N x M, and since every increment returns the new value,
+the outputs of all runs together must be exactly 1..N x M (no two increments
+saw the same value).  A run whose outputs are one contiguous block ran
+alone: on the file store every run does, serialised by the run-long lock
+(those that wait print ``waiting for the lock on FILE held by pid P``); on
+SQLite and Redis runs interleave, one transaction per operation.
+
+Redis needs ``redis-server`` on PATH; the bench starts its own on a free port
+(``--redis-url`` uses a running one instead, and empties its database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from visor_mem.config.models import MemoryConfig
+from visor_mem.store import open_store
+
+VISOR = Path(sys.executable).parent / "visor"
+RUN_TIMEOUT_S = 300.0  # no run may hang the bench
+BACKENDS = ("file-json", "sqlite", "redis")
+WAITING = re.compile(r"waiting for the lock on (?P<file>\S+) held by pid (?P<pid>\d+)")
+
+
+def memory_section(backend: str, redis_url: str | None = None) -> MemoryConfig:
+    """The ``memory:`` section of the shared store (files relative to the config's folder)."""
+    sections = {
+        "file-json": MemoryConfig(storage="file", format="json", file="hits.json"),
+        "file-csv": MemoryConfig(storage="file", format="csv", file="hits.csv"),
+        "sqlite": MemoryConfig(storage="sqlite", file="hits.db"),
+        "redis": MemoryConfig(storage="redis", url=redis_url),
+    }
+    return sections[backend]
+
+
+def increment_config(memory: MemoryConfig, steps: int) -> str:
+    """A chain of ``steps`` increments of ``hits`` on the store ``memory`` describes."""
+    place = f"  url: {memory.url}\n" if memory.storage == "redis" else f"  file: {memory.file}\n"
+    if memory.storage == "file":
+        place += f"  format: {memory.format}\n"
+    chain = "".join(
+        f"  i{i}:\n    type: memory\n    operation: increment\n    key: hits\n"
+        + (f"    depends_on: i{i - 1}\n" if i > 1 else "")
+        for i in range(1, steps + 1)
+    )
+    return f'version: "1.0"\nmemory:\n  storage: {memory.storage}\n{place}steps:\n{chain}'
+
+
+@dataclass(frozen=True)
+class Ran:
+    """One finished process: pid, exit code, output."""
+
+    pid: int
+    code: int
+    out: str
+    err: str
+
+    def outputs(self) -> list[int]:
+        """The values this run's increments returned, in step order ([] without a report)."""
+        try:
+            steps = json.loads(self.out)["steps"]
+        except (ValueError, KeyError):
+            return []
+        return [step["output"] for step in steps.values()]
+
+    def waited_for(self) -> list[tuple[str, int]]:
+        """(file, pid) of each ``waiting for the lock`` line on stderr."""
+        return [(m["file"], int(m["pid"])) for m in WAITING.finditer(self.err)]
+
+
+def start_together(commands: list[list[str]], cwd: Path, timeout: float = RUN_TIMEOUT_S) -> list[Ran]:
+    """Start every command at once, wait for all (killing what is left after ``timeout`` s)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        files = [(Path(scratch, f"{n}.out"), Path(scratch, f"{n}.err")) for n in range(len(commands))]
+        children = []
+        for command, (out, err) in zip(commands, files, strict=True):
+            with out.open("w") as stdout, err.open("w") as stderr:
+                children.append(subprocess.Popen(command, cwd=cwd, stdout=stdout, stderr=stderr))
+        deadline = time.monotonic() + timeout
+        for child in children:
+            try:
+                child.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        return [
+            Ran(child.pid, child.returncode, out.read_text(), err.read_text())
+            for child, (out, err) in zip(children, files, strict=True)
+        ]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What N concurrent runs left: the final value and each run's story."""
+
+    backend: str
+    processes: int
+    steps: int
+    final: object
+    runs: list[Ran]
+    seconds: float
+
+    @property
+    def expected(self) -> int:
+        return self.processes * self.steps
+
+    @property
+    def every_value_once(self) -> bool:
+        """The increments together returned exactly 1..N x M: none saw a stale value."""
+        return sorted(v for run in self.runs for v in run.outputs()) == list(range(1, self.expected + 1))
+
+    @property
+    def alone(self) -> int:
+        """Runs whose outputs are one contiguous block (nobody incremented in between)."""
+        return sum(
+            1 for run in self.runs if (out := run.outputs()) and out == list(range(out[0], out[0] + len(out)))
+        )
+
+    @property
+    def waited(self) -> int:
+        return sum(1 for run in self.runs if run.waited_for())
+
+
+def run_concurrently(
+    backend: str, folder: Path, processes: int, steps: int, redis_url: str | None = None
+) -> Outcome:
+    """Start ``processes`` runs of the increment chain on one store; wait; read the final value."""
+    memory = memory_section(backend, redis_url)
+    config = folder / "increments.yaml"
+    config.write_text(increment_config(memory, steps))
+    command = [str(VISOR), "run", "-o", "json", "--lock-timeout", "120", str(config)]
+    started = time.perf_counter()
+    runs = start_together([command] * processes, folder)
+    seconds = time.perf_counter() - started
+    store = open_store(memory, folder)
+    try:
+        final = store.get("hits", "default")
+    finally:
+        store.close()
+    return Outcome(backend, processes, steps, final, runs, seconds)
+
+
+def report(outcome: Outcome) -> str:
+    codes = sorted({run.code for run in outcome.runs})
+    verdict = "exact" if outcome.final == outcome.expected and outcome.every_value_once else "LOST UPDATES"
+    return (
+        f"{outcome.backend:9}  {outcome.processes} x {outcome.steps}  final {outcome.final!s:>6} "
+        f"/ {outcome.expected}  {verdict}  exit codes {codes}  "
+        f"ran alone {outcome.alone}/{outcome.processes}  waited on the lock {outcome.waited}  "
+        f"{outcome.seconds:5.1f}s"
+    )
+
+
+@contextmanager
+def redis_server() -> Iterator[str]:
+    """A throw-away redis-server on a free port of 127.0.0.1 (no persistence); its URL."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("redis-server is not on PATH (apt-get install redis-server), or give --redis-url")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for_port(port)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _wait_for_port(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"redis-server did not listen on port {port}")
+
+
+def _flush(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--processes", type=int, default=8)
+    parser.add_argument("--steps", type=int, default=500)
+    parser.add_argument("--backend", action="append", choices=sorted(BACKENDS + ("file-csv",)))
+    parser.add_argument("--redis-url")
+    args = parser.parse_args(argv)
+    failed = False
+    for backend in args.backend or BACKENDS:
+        with tempfile.TemporaryDirectory() as folder, _redis_for(backend, args.redis_url) as url:
+            outcome = run_concurrently(backend, Path(folder), args.processes, args.steps, url)
+            print(report(outcome), flush=True)
+            failed |= outcome.final != outcome.expected or not outcome.every_value_once
+    return 1 if failed else 0
+
+
+@contextmanager
+def _redis_for(backend: str, given: str | None) -> Iterator[str | None]:
+    if backend != "redis":
+        yield None
+    elif given:
+        _flush(given)
+        yield given
+    else:
+        with redis_server() as url:
+            yield url
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
