@@ -9,6 +9,7 @@ fields are read from the model by name (properties such as ``op`` and
 from __future__ import annotations
 
 import dataclasses
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -48,9 +49,10 @@ def compile_config(config: models.VisorConfig) -> specs.ConfigSpec:
 
 def to_spec(value: Any) -> Any:
     """Convert a model (recursively) to its record; lists become tuples."""
+    if isinstance(value, _PLAIN):
+        return value
     if isinstance(value, BaseModel):
-        record = SPEC_OF[type(value)]
-        return record(**{f.name: _field(value, f) for f in dataclasses.fields(record)})
+        return _record(value)
     if isinstance(value, list | tuple):
         return tuple(to_spec(item) for item in value)
     if isinstance(value, dict):
@@ -58,11 +60,21 @@ def to_spec(value: Any) -> Any:
     return value
 
 
-def _field(model: BaseModel, spec_field: dataclasses.Field[Any]) -> Any:
-    if not hasattr(model, spec_field.name):  # e.g. retry, which only on_fail has
-        return None
-    value = getattr(model, spec_field.name)
-    return value if spec_field.name in USER_DATA_FIELDS else to_spec(value)
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _record(model: BaseModel) -> Any:
+    record = SPEC_OF[type(model)]
+    values = {}
+    for name in _field_names(record):
+        value = getattr(model, name, None)  # None: e.g. retry, which only on_fail has
+        values[name] = value if name in USER_DATA_FIELDS or isinstance(value, _PLAIN) else to_spec(value)
+    return record(**values)
+
+
+@cache
+def _field_names(record: type[Any]) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(record))
 
 
 def _with_routing_defaults(config: models.VisorConfig) -> models.VisorConfig:
