@@ -9,7 +9,6 @@ fields are read from the model by name (properties such as ``op`` and
 from __future__ import annotations
 
 import dataclasses
-from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -35,6 +34,11 @@ SPEC_OF: dict[type[BaseModel], type[Any]] = {
     models.VisorConfig: specs.ConfigSpec,
 }
 """Model class → record class; every model the engine reads has one."""
+
+FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {
+    record: tuple(f.name for f in dataclasses.fields(record)) for record in SPEC_OF.values()
+}
+"""Record class → its field names, read from the model by the same names."""
 
 USER_DATA_FIELDS = frozenset({"value", "with_", "env"})
 """Fields holding the user's own JSON data: copied as they are, lists stay lists."""
@@ -66,15 +70,10 @@ _PLAIN = (str, int, float, bool, type(None))
 def _record(model: BaseModel) -> Any:
     record = SPEC_OF[type(model)]
     values = {}
-    for name in _field_names(record):
+    for name in FIELD_NAMES[record]:
         value = getattr(model, name, None)  # None: e.g. retry, which only on_fail has
         values[name] = value if name in USER_DATA_FIELDS or isinstance(value, _PLAIN) else to_spec(value)
     return record(**values)
-
-
-@cache
-def _field_names(record: type[Any]) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(record))
 
 
 def _with_routing_defaults(config: models.VisorConfig) -> models.VisorConfig:
