@@ -2,14 +2,15 @@
 #   make demo    set up .venv and run .visor.yaml.example
 #   make test    set up .venv and run the whole test suite (coverage gate 90 %)
 #   make lint    ruff check, ruff format --check, mypy (strict)
-#   make bench   start-up, chain, JavaScript and routing benchmarks (print figures and targets)
+#   make bench   start-up, chain, JavaScript, routing, store and concurrency benchmarks (figures vs targets)
+#   make bench-crash  200 SIGKILLs per store backend through visor run (several minutes)
 #   make schema  regenerate schemas/visor.schema.json from the pydantic models
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench schema clean
+.PHONY: demo test lint bench bench-crash schema clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +35,12 @@ bench: $(STAMP)
 	$(BIN)/python bench/chain.py 10000 --storage file
 	$(BIN)/python bench/js.py
 	$(BIN)/python bench/routing.py
+	$(BIN)/python bench/store.py
+	$(BIN)/python bench/concurrency.py
+
+# The long durability run: 200 SIGKILLs per backend (several minutes).
+bench-crash: $(STAMP)
+	$(BIN)/python bench/crash.py --kills 200
 
 schema: $(STAMP)
 	$(BIN)/visor schema > schemas/visor.schema.json

@@ -109,3 +109,9 @@ def redis_url(redis_server: RedisServer) -> str:
     client.flushdb()
     client.close()
     return url
+
+
+@pytest.fixture(autouse=True)
+def private_config_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the compiled-config cache of `visor run` out of the user's home during tests."""
+    monkeypatch.setenv("VISOR_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "visor-cache"))

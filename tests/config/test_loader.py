@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from visor_mem.config import LoadedConfig, load_config
-from visor_mem.config.step_models import LogStepModel, MemoryStepModel, ScriptStepModel
+from visor_mem.config.specs import LogStepSpec, MemoryStepSpec, ScriptStepSpec
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLES = sorted(FIXTURES.glob("*.yaml"))
@@ -23,10 +23,10 @@ def _load(tmp_path: Path, text: str) -> LoadedConfig:
 @pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_reference_examples_load(example: Path) -> None:
     loaded = load_config(example)
-    assert loaded.model.steps
+    assert loaded.spec.steps
     assert loaded.warnings == ()
     assert loaded.path == example
-    for name in loaded.model.steps:
+    for name in loaded.spec.steps:
         assert loaded.locate(f"steps.{name}").line is not None
 
 
@@ -86,8 +86,8 @@ def test_extension_keys_are_ignored_everywhere(tmp_path: Path) -> None:
             x-note: ignored
         """,
     )
-    step = loaded.model.steps["a"]
-    assert isinstance(step, MemoryStepModel)
+    step = loaded.spec.steps["a"]
+    assert isinstance(step, MemoryStepSpec)
     assert (step.key, step.value) == ("k", {"x-kept": 1})
     assert loaded.warnings == ()
 
@@ -102,10 +102,10 @@ def test_checks_alias_and_logger_type(tmp_path: Path) -> None:
           run-js: {type: script, script_js: "return 1"}
         """,
     )
-    assert loaded.model.version == "1"
-    assert isinstance(loaded.model.steps["say"], LogStepModel)
-    script = loaded.model.steps["run-js"]
-    assert isinstance(script, ScriptStepModel)
+    assert loaded.spec.version == "1"
+    assert isinstance(loaded.spec.steps["say"], LogStepSpec)
+    script = loaded.spec.steps["run-js"]
+    assert isinstance(script, ScriptStepSpec)
     assert script.content == "return 1"
     assert loaded.locate("steps.say.message").line == 3
 
@@ -118,15 +118,15 @@ def test_values_keep_yaml_types_and_dates_stay_text(tmp_path: Path) -> None:
           a: {type: memory, operation: set, key: k, value: [1, 2.5, true, null, 2024-01-31, "007"]}
         """,
     )
-    step = loaded.model.steps["a"]
-    assert isinstance(step, MemoryStepModel)
+    step = loaded.spec.steps["a"]
+    assert isinstance(step, MemoryStepSpec)
     assert step.value == [1, 2.5, True, None, "2024-01-31", "007"]
 
 
 def test_mapping_input(tmp_path: Path) -> None:
     loaded = load_config({"version": "1.0", "output": {}, "steps": {"a": {"type": "noop"}}})
     assert loaded.path is None
-    assert list(loaded.model.steps) == ["a"]
+    assert list(loaded.spec.steps) == ["a"]
     assert loaded.warnings == ("output: Visor setting not used by visor_mem; ignored",)
 
 
@@ -136,4 +136,4 @@ def test_long_chain_has_no_recursion_problem(tmp_path: Path) -> None:
     ]
     path = tmp_path / "chain.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert len(load_config(path).model.steps) == 3000
+    assert len(load_config(path).spec.steps) == 3000

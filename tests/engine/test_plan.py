@@ -21,7 +21,7 @@ CONFIG = {
 
 
 def plan(**options: object):  # type: ignore[no-untyped-def]
-    return build_plan(load_config(CONFIG).model, RunOptions(**options))  # type: ignore[arg-type]
+    return build_plan(load_config(CONFIG).spec, RunOptions(**options))  # type: ignore[arg-type]
 
 
 def test_run_targets_are_dormant_until_routed() -> None:

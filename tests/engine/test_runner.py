@@ -202,3 +202,37 @@ def test_a_long_chain_runs_every_step_once(tmp_path: Path) -> None:
     result = run_config(load_config({"steps": steps}))
     assert result.memory["default"]["n"] == 2000
     assert all(step.runs == 1 for step in result.steps.values())
+
+
+def test_a_step_skipped_by_its_if_skips_its_dependents_unless_it_continues(tmp_path: Path) -> None:
+    result = run_yaml(
+        tmp_path,
+        """
+        steps:
+          gate: {type: noop, if: "false"}
+          after-gate: {type: noop, depends_on: gate}
+          soft-gate: {type: noop, if: "1 > 2", continue_on_failure: true}
+          after-soft: {type: noop, depends_on: soft-gate}
+    """,
+    )
+    assert statuses(result) == {
+        "gate": "skipped",
+        "after-gate": "skipped",
+        "soft-gate": "skipped",
+        "after-soft": "success",
+    }
+    assert result.steps["gate"].reason == "if condition is false"
+    assert result.steps["after-gate"].reason == "dependency 'gate' was skipped"
+    assert result.ok
+
+
+def test_a_command_skipped_by_its_if_releases_its_dependents(tmp_path: Path) -> None:
+    result = run_yaml(
+        tmp_path,
+        """
+        steps:
+          build: {type: command, exec: "echo built", if: "false", continue_on_failure: true}
+          after: {type: noop, depends_on: build}
+    """,
+    )
+    assert statuses(result) == {"build": "skipped", "after": "success"}

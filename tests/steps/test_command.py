@@ -85,12 +85,15 @@ def test_command_that_cannot_start_fails_cleanly(tmp_path: Path) -> None:
 
 
 def test_transforms_see_the_parsed_output(tmp_path: Path) -> None:
-    result = run_yaml(tmp_path, """
+    result = run_yaml(
+        tmp_path,
+        """
         steps:
           js: {type: command, exec: "echo '{\\"n\\": 3}'", transform_js: "JSON.parse(output).n + 1"}
           liquid: {type: command, exec: "echo '{\\"n\\": 3}'", transform: '{"m": {{ output.n | plus: 1 }}}'}
           text: {type: command, exec: "echo hello", transform_js: "output.toUpperCase()"}
-    """)
+    """,
+    )
     assert result.steps["js"].output == 4
     assert result.steps["liquid"].output == {"m": 4}
     assert result.steps["text"].output == "HELLO"

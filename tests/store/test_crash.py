@@ -28,7 +28,7 @@ def _load_harness() -> ModuleType:
 harness = _load_harness()
 
 KILLS = 5  # per backend; bench/crash.py does 200
-PAIRS = {"file-json": 800, "file-csv": 800, "sqlite": 150}  # a whole run takes about 1 s on each
+PAIRS = {"file-json": 800, "file-csv": 800, "sqlite": 600}  # a whole run takes about 1 s on each
 
 
 @pytest.mark.parametrize("backend", sorted(harness.CONFIGS))

@@ -70,16 +70,28 @@ READ_CASES = [
     ReadCase("empty-file", "", {}),
     ReadCase("header-only", HEADER, {}),
     ReadCase("no-header", "n,k,1,number\n", {"n": {"k": 1}}),
-    ReadCase("crlf", "namespace,key,value,type\r\nn,k,1,number\r\nn,b,true,boolean\r\n", {"n": {"k": 1, "b": True}}),
+    ReadCase(
+        "crlf", "namespace,key,value,type\r\nn,k,1,number\r\nn,b,true,boolean\r\n", {"n": {"k": 1, "b": True}}
+    ),
     ReadCase("crlf-inside-quotes-kept", 'n,k,"a\r\nb",string\r\n', {"n": {"k": "a\r\nb"}}),
-    ReadCase("quoted-newline", 'n,k,"line 1\nline 2",string\nn,j,x,string\n', {"n": {"k": "line 1\nline 2", "j": "x"}}),
+    ReadCase(
+        "quoted-newline",
+        'n,k,"line 1\nline 2",string\nn,j,x,string\n',
+        {"n": {"k": "line 1\nline 2", "j": "x"}},
+    ),
     ReadCase("blank-lines-skipped", "n,k,1,number\n\n\nn,j,2,number\n", {"n": {"k": 1, "j": 2}}),
     ReadCase("no-trailing-newline", "n,k,1,number", {"n": {"k": 1}}),
     ReadCase("missing-type-is-string", "n,k,5\n", {"n": {"k": "5"}}),
     ReadCase("repeated-scalar-rows-are-a-list", "n,k,1,number\nn,k,2,number\n", {"n": {"k": [1, 2]}}),
     ReadCase("single-array-row-is-the-list", 'n,k,"[1,2]",array\n', {"n": {"k": [1, 2]}}),
-    ReadCase("array-row-among-rows-is-an-item", 'n,k,"[1,2]",array\nn,k,3,number\n', {"n": {"k": [[1, 2], 3]}}),
-    ReadCase("non-adjacent-rows-join-in-file-order", "n,k,1,number\nn,j,x,string\nn,k,2,number\n", {"n": {"k": [1, 2], "j": "x"}}),
+    ReadCase(
+        "array-row-among-rows-is-an-item", 'n,k,"[1,2]",array\nn,k,3,number\n', {"n": {"k": [[1, 2], 3]}}
+    ),
+    ReadCase(
+        "non-adjacent-rows-join-in-file-order",
+        "n,k,1,number\nn,j,x,string\nn,k,2,number\n",
+        {"n": {"k": [1, 2], "j": "x"}},
+    ),
     ReadCase("integral-float-is-int", "n,k,3.0,number\n", {"n": {"k": 3}}),
     ReadCase("exponent", "n,k,1e+21,number\n", {"n": {"k": 1e21}}),
 ]
@@ -138,7 +150,10 @@ def test_crlf_line_ends_read_the_same(dump: dict[str, dict[str, object]]) -> Non
     """A CSV saved with CRLF line ends (quoted newlines untouched) reads the same."""
     text = CsvCodec().encode(dump).decode("utf-8", "surrogatepass")
     crlf = _crlf_outside_quotes(text)
-    assert same_json(CsvCodec().decode(crlf.encode("utf-8", "surrogatepass")), CsvCodec().decode(text.encode("utf-8", "surrogatepass")))
+    assert same_json(
+        CsvCodec().decode(crlf.encode("utf-8", "surrogatepass")),
+        CsvCodec().decode(text.encode("utf-8", "surrogatepass")),
+    )
 
 
 def _crlf_outside_quotes(text: str) -> str:

@@ -16,7 +16,7 @@ import pytest
 from visor_mem.config.models import MemoryConfig
 from visor_mem.errors import StoreError, StoreLocked
 from visor_mem.store import BACKENDS, open_store
-from visor_mem.store.file import FileOptions, FileStore, StorePaths, new_file_store
+from visor_mem.store.file import FileOptions, FileStore, StorePaths
 from visor_mem.store.scoped import Memory
 
 FORMATS = ["json", "csv"]
@@ -73,8 +73,12 @@ def fmt(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def test_registered_as_the_file_backend() -> None:
-    assert BACKENDS["file"] is new_file_store
+def test_registered_as_the_file_backend(tmp_path: Path) -> None:
+    store = BACKENDS["file"](config=MemoryConfig(storage="file", file="m.json"), base_dir=tmp_path)
+    try:
+        assert isinstance(store, FileStore)
+    finally:
+        store.close()
 
 
 def test_path_is_relative_to_the_base_dir(tmp_path: Path) -> None:
@@ -87,7 +91,7 @@ def test_path_is_relative_to_the_base_dir(tmp_path: Path) -> None:
 def test_values_survive_a_reopen(tmp_path: Path, fmt: str) -> None:
     store = open_file(tmp_path, fmt)
     memory = Memory(store)
-    memory.set("s", "text, with \"quotes\"\nand lines")
+    memory.set("s", 'text, with "quotes"\nand lines')
     memory.increment("n", 2.5)
     memory.append("l", None)
     memory.set("one", [1])
@@ -165,7 +169,9 @@ def test_journal_is_compacted_past_its_threshold(tmp_path: Path) -> None:
         store.set(f"k{i}", "x" * 20, "default")
         store.commit()
     assert (tmp_path / "m.json").exists()  # folded in before close
-    assert StorePaths.of(tmp_path / "m.json").journal.stat().st_size < 4 * (tmp_path / "m.json").stat().st_size
+    assert (
+        StorePaths.of(tmp_path / "m.json").journal.stat().st_size < 4 * (tmp_path / "m.json").stat().st_size
+    )
     store.close()
     assert len(open_file(tmp_path).keys("default")) == 200
 
@@ -241,11 +247,23 @@ class CorruptCase:
 CORRUPT_CASES = [
     CorruptCase("json-truncated", "json", "main", b'{\n  "default": {\n    "k": 1,', "m.json:3: cannot read"),
     CorruptCase("json-not-object", "json", "main", b"[1]", "top level is a array"),
-    CorruptCase("csv-bad-type", "csv", "main", b"namespace,key,value,type\nn,k,1,int\n", "m.csv:2: cannot read"),
-    CorruptCase("csv-unclosed-quote", "csv", "main", b'namespace,key,value,type\nn,k,"x\n', "unexpected end of data"),
-    CorruptCase("journal-bad-middle-line", "json", "journal", b'{"base":""}\n{oops\n[["set","n","k",1,null]]\n', ".m.json.journal:2: cannot read"),
+    CorruptCase(
+        "csv-bad-type", "csv", "main", b"namespace,key,value,type\nn,k,1,int\n", "m.csv:2: cannot read"
+    ),
+    CorruptCase(
+        "csv-unclosed-quote", "csv", "main", b'namespace,key,value,type\nn,k,"x\n', "unexpected end of data"
+    ),
+    CorruptCase(
+        "journal-bad-middle-line",
+        "json",
+        "journal",
+        b'{"base":""}\n{oops\n[["set","n","k",1,null]]\n',
+        ".m.json.journal:2: cannot read",
+    ),
     CorruptCase("journal-no-header", "json", "journal", b'[["set","n","k",1,null]]\n', "first line"),
-    CorruptCase("journal-unknown-change", "json", "journal", b'{"base":""}\n[["drop","n"]]\n', "unknown change"),
+    CorruptCase(
+        "journal-unknown-change", "json", "journal", b'{"base":""}\n[["drop","n"]]\n', "unknown change"
+    ),
     CorruptCase("meta-garbage", "json", "meta", b"not json", ".m.json.meta: cannot read"),
 ]
 

@@ -78,7 +78,10 @@ def _random_value(rng: random.Random, depth: int = 0) -> object:
     if kind in (2, 3):
         return rng.choice([-1, 1]) * rng.random() * 10 ** rng.randrange(-30, 30)
     if kind in (4, 5):
-        return "".join(chr(rng.choice([rng.randrange(0, 128), rng.randrange(128, 0xD7FF)])) for _ in range(rng.randrange(6)))
+        return "".join(
+            chr(rng.choice([rng.randrange(0, 128), rng.randrange(128, 0xD7FF)]))
+            for _ in range(rng.randrange(6))
+        )
     if kind == 6:
         return [_random_value(rng, depth + 1) for _ in range(rng.randrange(4))]
     return {str(_random_value(rng, 3)): _random_value(rng, depth + 1) for _ in range(rng.randrange(4))}

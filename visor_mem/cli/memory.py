@@ -19,7 +19,9 @@ from typing import Any
 import click
 
 from visor_mem.config import load_config
+from visor_mem.config.compile import to_spec
 from visor_mem.config.models import MemoryConfig
+from visor_mem.config.specs import MemorySpec
 from visor_mem.errors import StoreError, UsageError
 from visor_mem.store import BACKENDS, open_store
 from visor_mem.store.base import JSON, Dump, Store
@@ -47,14 +49,14 @@ class Target:
     namespace: str | None
     output: str
 
-    def memory_config(self) -> tuple[MemoryConfig, Path]:
+    def memory_config(self) -> tuple[MemorySpec, Path]:
         """The memory settings and the folder relative paths start from."""
         if self.config and self.store:
             raise UsageError("use either --config or --store, not both")
         if self.store:
-            return parse_store_url(self.store), Path.cwd()
+            return to_spec(parse_store_url(self.store)), Path.cwd()
         loaded = load_config(self.config or DEFAULT_CONFIG)
-        return loaded.model.memory, loaded.base_dir
+        return loaded.spec.memory, loaded.base_dir
 
     def emit(self, value: JSON, text: Callable[[JSON], str] | None = None) -> None:
         """Print a result: one JSON document, or text for people."""
@@ -73,7 +75,7 @@ def _lines(values: JSON) -> str:
     return "\n".join(values)
 
 
-def _limits(config: MemoryConfig) -> dict[str, NamespaceLimits]:
+def _limits(config: MemorySpec) -> dict[str, NamespaceLimits]:
     return {
         ns: NamespaceLimits(max_keys=model.max_keys, max_value_bytes=model.max_value_bytes)
         for ns, model in config.limits.items()
@@ -103,7 +105,7 @@ def _file_store(path: str, must_exist: bool) -> Store:
         raise UsageError(f"{path}: unknown file type; use one of {', '.join(FILE_KINDS)}")
     if must_exist and not Path(path).is_file():
         raise StoreError(f"{path}: no such file")
-    config = MemoryConfig.model_validate({**kind, "file": str(Path(path).absolute())})
+    config = to_spec(MemoryConfig.model_validate({**kind, "file": str(Path(path).absolute())}))
     if config.storage not in BACKENDS:
         raise StoreError(f"{path}: storage '{config.storage}' is not available")
     return open_store(config, Path.cwd())

@@ -136,7 +136,7 @@ def default_config(folder: Path) -> Path:
     multiple=True,
     metavar="KEY=VALUE",
     callback=parse_vars,
-    help="Set args.KEY to the string VALUE in JavaScript and Liquid (repeatable).",
+    help="Set vars.KEY to the string VALUE in JavaScript and Liquid (repeatable).",
 )
 @click.option("--debug", is_flag=True, help="Also print routing decisions and debug log messages to stderr.")
 def run(config: Path | None, output_format: str, **fields: Any) -> int:
@@ -146,12 +146,12 @@ def run(config: Path | None, output_format: str, **fields: Any) -> int:
     invalid config or unreadable store; 130 interrupted (Ctrl-C or SIGTERM;
     the store stays consistent).
     """
-    from visor_mem.config import load_config
+    from visor_mem.config.cache import load_config_cached
     from visor_mem.engine import run_config
     from visor_mem.engine.options import RunOptions
     from visor_mem.report import ReportContext, make_reporter
 
-    loaded = load_config(config if config is not None else default_config(Path.cwd()))
+    loaded = load_config_cached(config if config is not None else default_config(Path.cwd()))
     for warning in loaded.warnings:
         click.echo(f"warning: {warning}", err=True)
     context = ReportContext(out=sys.stdout, err=sys.stderr, environ=os.environ, debug=fields["debug"])

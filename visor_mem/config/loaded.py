@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from visor_mem.config.models import VisorConfig
+from visor_mem.config.specs import ConfigSpec
 from visor_mem.errors import Location
 
 Position = tuple[int, int]
@@ -24,7 +24,7 @@ class LoadedConfig:
     parent, so every error can point into the file.
     """
 
-    model: VisorConfig
+    spec: ConfigSpec
     path: Path | None = None
     positions: Mapping[str, Position] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from visor_mem.config.compile import compile_config
 from visor_mem.config.loaded import LoadedConfig, Position
 from visor_mem.config.models import VISOR_ONLY_TOP_LEVEL_KEYS, VisorConfig
 from visor_mem.config.references import check_references
@@ -69,7 +70,7 @@ def _validate(data: Any, path: Path | None, positions: dict[str, Position]) -> L
         str(ConfigError("Visor setting not used by visor_mem; ignored", source.location(key)))
         for key in ignored
     )
-    return LoadedConfig(model, path, _model_positions(positions, steps_key), warnings)
+    return LoadedConfig(compile_config(model), path, _model_positions(positions, steps_key), warnings)
 
 
 def _not_a_mapping(data: Any) -> str:

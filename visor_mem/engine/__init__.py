@@ -26,7 +26,7 @@ from visor_mem.expr import Expressions
 from visor_mem.expr.context import EvalContext
 from visor_mem.steps import new_kinds
 from visor_mem.store import open_store
-from visor_mem.store.base import Store
+from visor_mem.store.base import Store, StoreSettings
 from visor_mem.store.memory import DictStore
 from visor_mem.store.scoped import Memory, NamespaceLimits
 
@@ -56,21 +56,20 @@ def run_config(loaded: LoadedConfig, options: RunOptions | None = None) -> RunRe
 
 
 def _open(loaded: LoadedConfig, options: RunOptions) -> Store:
-    memory_config = loaded.model.memory
-    base_dir = loaded.base_dir
+    settings: StoreSettings = loaded.spec.memory
     if options.store_url:
         from visor_mem.store.urls import parse_store_url  # only when --store is given
 
-        memory_config = parse_store_url(options.store_url, Path.cwd())
-    return open_store(memory_config, base_dir, lock_timeout=options.lock_timeout, on_wait=options.on_wait)
+        settings = parse_store_url(options.store_url, Path.cwd())
+    return open_store(settings, loaded.base_dir, lock_timeout=options.lock_timeout, on_wait=options.on_wait)
 
 
 def _run_with_store(loaded: LoadedConfig, options: RunOptions, store: Store, started: float) -> RunResult:
-    model = loaded.model
+    spec = loaded.spec
     limits = {
-        ns: NamespaceLimits(lim.max_keys, lim.max_value_bytes) for ns, lim in model.memory.limits.items()
+        ns: NamespaceLimits(lim.max_keys, lim.max_value_bytes) for ns, lim in spec.memory.limits.items()
     }
-    memory = Memory(store, model.memory.namespace, limits)
+    memory = Memory(store, spec.memory.namespace, limits)
     session = Memory(DictStore())
     env = _environment(loaded, options.environ)
     ctx = EvalContext(
@@ -78,11 +77,11 @@ def _run_with_store(loaded: LoadedConfig, options: RunOptions, store: Store, sta
     )
     exprs = Expressions(
         ctx,
-        js_timeout=options.js_timeout or model.limits.js_timeout,
-        js_memory_mb=model.limits.js_memory_mb,
+        js_timeout=options.js_timeout or spec.limits.js_timeout,
+        js_memory_mb=spec.limits.js_memory_mb,
         log=lambda text: _js_log(options, text),
     )
-    plan = build_plan(model, options)
+    plan = build_plan(spec, options)
     services = Services(
         loaded=loaded,
         plan=plan,
@@ -94,10 +93,9 @@ def _run_with_store(loaded: LoadedConfig, options: RunOptions, store: Store, sta
         record_output=ctx.outputs.record,
         env=env,
         sink=options.on_event,
-        max_runs=model.limits.max_runs_per_step,
+        max_runs=spec.limits.max_runs_per_step,
     )
-    defaults = model.routing.defaults.on_fail if model.routing.defaults else None
-    runner = Runner(services, (model.routing.max_loops, defaults), options.max_parallel, options.fail_fast)
+    runner = Runner(services, spec.routing.max_loops, options.max_parallel, options.fail_fast)
     try:
         states = runner.run()
     except KeyboardInterrupt as interrupt:
@@ -126,7 +124,7 @@ def _results(states: Mapping[str, StepState]) -> dict[str, StepResult]:
 def _environment(loaded: LoadedConfig, environ: Mapping[str, str] | None) -> dict[str, str]:
     """The process environment plus the config's top-level ``env:``."""
     base = dict(os.environ if environ is None else environ)
-    for key, value in loaded.model.env.items():
+    for key, value in loaded.spec.env.items():
         base[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
     return base
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from visor_mem.config.loaded import LoadedConfig
-from visor_mem.config.step_models import StepBase
+from visor_mem.config.specs import StepSpec
 from visor_mem.engine.events import EventSink, LogMessage, StepFinished, StepStarted
 from visor_mem.engine.plan import Plan
 from visor_mem.engine.state import StepState
@@ -22,6 +21,9 @@ from visor_mem.steps import ParallelKind, StepCall, StepKind
 from visor_mem.steps.base import Evaluator
 from visor_mem.store.base import JSON, Store
 from visor_mem.store.scoped import Memory
+
+if TYPE_CHECKING:  # the thread pool is imported only by runs that launch commands
+    from concurrent.futures import Future
 
 
 @dataclass(frozen=True)
@@ -63,10 +65,10 @@ class Executor:
     def call(self, name: str, args: Mapping[str, JSON] | None = None) -> StepCall:
         """The StepCall for one execution of ``name``."""
         svc = self.services
-        model = svc.plan.steps[name]
+        spec = svc.plan.steps[name]
         return StepCall(
             name=name,
-            model=model,
+            spec=spec,
             exprs=svc.exprs,
             memory=svc.memory,
             session=svc.session,
@@ -74,17 +76,17 @@ class Executor:
             base_dir=self._base_dir,
             env=svc.env,
             args=args or {},
-            timeout=model.timeout,
+            timeout=spec.timeout,
             log=lambda level, text: svc.sink(LogMessage(name, level, text)),
         )
 
     def condition_holds(self, name: str) -> bool:
         """Evaluate ``if``; a false condition marks the step skipped."""
-        model = self.services.plan.steps[name]
-        if model.if_ is None:
+        spec = self.services.plan.steps[name]
+        if spec.if_ is None:
             return True
         where = self.services.loaded.locate(f"steps.{name}.if")
-        if self.services.exprs.truthy(model.if_, where=where):
+        if self.services.exprs.truthy(spec.if_, where=where):
             return True
         state = self.states[name]
         state.phase, state.reason = "skipped", "if condition is false"
@@ -93,11 +95,11 @@ class Executor:
 
     def over_max_runs(self, name: str) -> LoopBudgetExceeded | None:
         """The error to fail with if another execution would pass max_runs."""
-        model = self.services.plan.steps[name]
-        limit = model.max_runs or self.services.max_runs
+        spec = self.services.plan.steps[name]
+        limit = spec.max_runs or self.services.max_runs
         if self.states[name].runs < limit:
             return None
-        field = "max_runs" if model.max_runs else "limits.max_runs_per_step"
+        field = "max_runs" if spec.max_runs else "limits.max_runs_per_step"
         return LoopBudgetExceeded(f"step '{name}' reached {field} = {limit}; not run again")
 
     def execute(
@@ -127,7 +129,7 @@ class Executor:
         self.services.sink(StepFinished(state.result(False)))
 
     def _produce(self, call: StepCall, launched: Launched | None) -> tuple[JSON, str | None]:
-        step_type: str = call.model.type  # type: ignore[attr-defined]
+        step_type: str = call.spec.type
         kind: Any = self.services.kinds[step_type]
         try:
             if step_type in self.parallel_types:
@@ -140,12 +142,12 @@ class Executor:
             return None, str(err)
 
     def _fail_if(self, name: str, output: JSON) -> str | None:
-        model: StepBase = self.services.plan.steps[name]
-        if model.fail_if is None:
+        spec: StepSpec = self.services.plan.steps[name]
+        if spec.fail_if is None:
             return None
         where = self.services.loaded.locate(f"steps.{name}.fail_if")
         try:
-            failed = self.services.exprs.truthy(model.fail_if, where=where, extra={"output": output})
+            failed = self.services.exprs.truthy(spec.fail_if, where=where, extra={"output": output})
         except VisorError as err:
             return str(err)
-        return f"fail_if condition met: {model.fail_if.strip()}" if failed else None
+        return f"fail_if condition met: {spec.fail_if.strip()}" if failed else None

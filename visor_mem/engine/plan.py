@@ -14,8 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from visor_mem.config.models import VisorConfig
-from visor_mem.config.step_models import StepBase
+from visor_mem.config.specs import ConfigSpec, StepSpec
 from visor_mem.engine.options import RunOptions
 from visor_mem.errors import UsageError
 
@@ -24,7 +23,7 @@ from visor_mem.errors import UsageError
 class Plan:
     """Steps, their dependency graph, and what the initial plan starts."""
 
-    steps: Mapping[str, StepBase]
+    steps: Mapping[str, StepSpec]
     order: tuple[str, ...]
     deps: Mapping[str, tuple[str, ...]]
     dependents: Mapping[str, tuple[str, ...]]
@@ -70,7 +69,7 @@ def _unwind(previous: Mapping[str, str | None], last: str) -> list[str]:
     return chain[::-1]
 
 
-def build_plan(config: VisorConfig, options: RunOptions) -> Plan:
+def build_plan(config: ConfigSpec, options: RunOptions) -> Plan:
     """Plan a run of ``config`` under the ``--only`` and tag options."""
     steps = config.steps
     order = tuple(steps)
@@ -91,13 +90,13 @@ def build_plan(config: VisorConfig, options: RunOptions) -> Plan:
     )
 
 
-def _run_targets(steps: Iterable[StepBase]) -> set[str]:
+def _run_targets(steps: Iterable[StepSpec]) -> set[str]:
     """Every step named in some hook's static ``run`` list."""
     return {target for step in steps for hook in step.hooks().values() for target in hook.run_names()}
 
 
 def _excluded(
-    steps: Mapping[str, StepBase], deps: Mapping[str, tuple[str, ...]], options: RunOptions
+    steps: Mapping[str, StepSpec], deps: Mapping[str, tuple[str, ...]], options: RunOptions
 ) -> dict[str, str]:
     excluded: dict[str, str] = {}
     if options.only:
@@ -118,7 +117,7 @@ def _split_tags(values: Iterable[str]) -> set[str]:
 
 
 def _closure(
-    names: Iterable[str], steps: Mapping[str, StepBase], deps: Mapping[str, tuple[str, ...]]
+    names: Iterable[str], steps: Mapping[str, StepSpec], deps: Mapping[str, tuple[str, ...]]
 ) -> set[str]:
     """The named steps and everything they depend on."""
     selected: set[str] = set()

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from visor_mem.config.step_models import FailHook, Hook, StepBase
+from visor_mem.config.specs import HookSpec, StepSpec
 from visor_mem.engine.events import RoutingDecision
 from visor_mem.engine.execute import Executor
 from visor_mem.errors import LoopBudgetExceeded, RoutingError, VisorError
@@ -35,12 +35,11 @@ class Jump:
 class Router:
     """Applies a step's hooks; owns the loop budget."""
 
-    def __init__(self, executor: Executor, max_loops: int, defaults: FailHook | None) -> None:
+    def __init__(self, executor: Executor, max_loops: int) -> None:
         self.executor = executor
         self.max_loops = max_loops
         self.spent = 0
         self.jumps: list[Jump] = []
-        self._defaults = defaults
         self._activate: ActivateFn | None = None
 
     def bind(self, activate: ActivateFn) -> None:
@@ -52,7 +51,7 @@ class Router:
     def retry_delay(self, name: str) -> float | None:
         """Seconds to wait before retrying a failed step, or None: no retry left."""
         hook = self.hook(name, "on_fail")
-        retry = hook.retry if isinstance(hook, FailHook) else None
+        retry = hook.retry if hook is not None else None
         state = self.executor.states[name]
         if retry is None or state.retries >= retry.max:
             return None
@@ -76,17 +75,10 @@ class Router:
         except VisorError as err:
             self.executor.finish(name, self.executor.states[name].output, str(err))
 
-    def hook(self, name: str, which: str) -> Hook | None:
-        """A step's hook, with routing.defaults.on_fail merged under its own on_fail."""
-        model: StepBase = self.executor.services.plan.steps[name]
-        own: Hook | None = getattr(model, which)
-        if which != "on_fail" or own is None or self._defaults is None:
-            return own
-        merged = {
-            **self._defaults.model_dump(exclude_unset=True, by_alias=True),
-            **own.model_dump(exclude_unset=True, by_alias=True),
-        }
-        return FailHook.model_validate(merged)
+    def hook(self, name: str, which: str) -> HookSpec | None:
+        """A step's hook (routing.defaults are already merged into on_fail)."""
+        hook: HookSpec | None = getattr(self.executor.services.plan.steps[name], which)
+        return hook
 
     def _run_hook(self, name: str, which: str) -> None:
         hook = self.hook(name, which)
@@ -119,7 +111,7 @@ class Router:
             raise RoutingError("run_js must return a list of step names", self._where(name, which, "run_js"))
         return [self._known(name, which, "run_js", target) for target in value]
 
-    def _jump_target(self, name: str, which: str, hook: Hook) -> str | None:
+    def _jump_target(self, name: str, which: str, hook: HookSpec) -> str | None:
         for i, rule in enumerate(hook.transitions):
             if self._truthy(name, which, f"transitions.{i}.when", rule.when):
                 return rule.to
@@ -159,8 +151,8 @@ class Router:
     # -- helpers -------------------------------------------------------------
 
     def _extra(self, name: str) -> dict[str, JSON]:
-        model: StepBase = self.executor.services.plan.steps[name]
-        step = {"id": name, "tags": list(model.tags), "group": model.group or name}
+        spec: StepSpec = self.executor.services.plan.steps[name]
+        step = {"id": name, "tags": list(spec.tags), "group": spec.group or name}
         return {"output": self.executor.states[name].output, "step": step}
 
     def _js(self, name: str, which: str, field: str, code: str) -> JSON:

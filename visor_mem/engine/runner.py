@@ -10,8 +10,7 @@ its hooks.  ``run`` targets activate inline; gotos are applied after the wave.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from visor_mem.engine.events import StepFinished
 from visor_mem.engine.execute import Executor, Launched, Services
@@ -20,13 +19,14 @@ from visor_mem.engine.state import Readiness, StepState
 from visor_mem.errors import VisorError
 from visor_mem.store.base import JSON
 
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
 
 class Runner:
     """Runs a plan to the end."""
 
-    def __init__(
-        self, services: Services, router_limits: tuple[int, Any], max_parallel: int, fail_fast: bool
-    ) -> None:
+    def __init__(self, services: Services, max_loops: int, max_parallel: int, fail_fast: bool) -> None:
         self.services = services
         plan = services.plan
         self.states = {name: StepState(name) for name in plan.order}
@@ -35,7 +35,7 @@ class Runner:
         for name in plan.dormant:
             self.states[name].phase = "dormant"
         self.executor = Executor(services, self.states)
-        self.router = Router(self.executor, *router_limits)
+        self.router = Router(self.executor, max_loops)
         self.router.bind(self._activate_target)
         self.readiness = Readiness(plan, self.states)
         self._max_parallel = max(1, max_parallel)
@@ -84,7 +84,7 @@ class Runner:
         launched: dict[str, Launched] = {}
         for name in wave:
             kind = self._kind(name)
-            if self.services.plan.steps[name].type not in self.executor.parallel_types:  # type: ignore[attr-defined]
+            if self.services.plan.steps[name].type not in self.executor.parallel_types:
                 continue
             if not self._gate(name) or not self._may_start(name):
                 continue
@@ -147,10 +147,13 @@ class Runner:
             self._fail_before_start(name, str(too_many))
             return False
         try:
-            return self.executor.condition_holds(name)
+            holds = self.executor.condition_holds(name)
         except VisorError as err:
             self._fail_before_start(name, str(err))
             return False
+        if not holds:  # skipped by its `if`: dependents decide what that means for them
+            self.readiness.resolved(name)
+        return holds
 
     def _fail_before_start(self, name: str, error: str) -> None:
         self.executor.finish(name, self.states[name].output, error)
@@ -199,9 +202,11 @@ class Runner:
             self.states[jump.origin].recovered_by = jump.target
 
     def _kind(self, name: str) -> Any:
-        return self.services.kinds[self.services.plan.steps[name].type]  # type: ignore[attr-defined]
+        return self.services.kinds[self.services.plan.steps[name].type]
 
     def _workers(self) -> ThreadPoolExecutor:
         if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor  # only runs with commands pay for it
+
             self._pool = ThreadPoolExecutor(self._max_parallel, thread_name_prefix="visor-command")
         return self._pool

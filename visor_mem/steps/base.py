@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from visor_mem.config.step_models import StepBase
+from visor_mem.config.specs import StepSpec
 from visor_mem.errors import Location
 from visor_mem.store.base import JSON
 from visor_mem.store.scoped import Memory
@@ -35,7 +35,7 @@ class StepCall:
     """One execution of one step."""
 
     name: str
-    model: StepBase
+    spec: StepSpec
     exprs: Evaluator
     memory: Memory
     session: Memory

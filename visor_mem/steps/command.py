@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from visor_mem.config.step_models import CommandStepModel
+from visor_mem.config.specs import CommandStepSpec
 from visor_mem.errors import StepFailed
 from visor_mem.steps.base import StepCall
 from visor_mem.steps.memory import has_liquid
@@ -76,28 +76,28 @@ class CommandStep:
         self._lock = threading.Lock()
 
     def launch(self, call: StepCall) -> Callable[[], Completed]:
-        model = call.model
-        assert isinstance(model, CommandStepModel)
-        command = model.exec
+        spec = call.spec
+        assert isinstance(spec, CommandStepSpec)
+        command = spec.exec
         if has_liquid(command):
             command = call.render("exec", command)
-        cwd = call.base_dir / model.cwd if model.cwd else call.base_dir
-        env = {**call.env, **{k: _env_text(v) for k, v in model.env.items()}}
-        timeout = model.timeout or call.timeout
+        cwd = call.base_dir / spec.cwd if spec.cwd else call.base_dir
+        env = {**call.env, **{k: _env_text(v) for k, v in spec.env.items()}}
+        timeout = spec.timeout or call.timeout
         return lambda: self._execute(command, cwd, env, timeout)
 
     def finish(self, call: StepCall, raw: Completed) -> JSON:
-        model = call.model
-        assert isinstance(model, CommandStepModel)
+        spec = call.spec
+        assert isinstance(spec, CommandStepSpec)
         if raw.timed_out or raw.exit_code != 0:
-            output = failure_output(raw, model.timeout or call.timeout)
+            output = failure_output(raw, spec.timeout or call.timeout)
             raise StepFailed(str(output["text"]).strip(), output=output)
         value = parse_stdout(raw.stdout)
-        if model.transform is not None:
-            rendered = call.render("transform", model.transform, output=value)
+        if spec.transform is not None:
+            rendered = call.render("transform", spec.transform, output=value)
             value = parse_stdout(rendered)
-        if model.transform_js is not None:
-            value = call.js("transform_js", model.transform_js, output=value)
+        if spec.transform_js is not None:
+            value = call.js("transform_js", spec.transform_js, output=value)
         return value
 
     def terminate_all(self) -> None:

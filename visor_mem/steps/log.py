@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from visor_mem.config.step_models import LogStepModel
+from visor_mem.config.specs import LogStepSpec
 from visor_mem.steps.base import StepCall
 from visor_mem.steps.memory import has_liquid
 from visor_mem.store.base import JSON
@@ -14,10 +14,10 @@ class LogStep:
     """Shows the message through the run's reporter (stderr in ``-o json``)."""
 
     def run(self, call: StepCall) -> JSON:
-        model = call.model
-        assert isinstance(model, LogStepModel)
-        text = model.message
+        spec = call.spec
+        assert isinstance(spec, LogStepSpec)
+        text = spec.message
         if has_liquid(text):
             text = call.render("message", text)
-        call.log(LEVELS[model.level], text)
+        call.log(LEVELS[spec.level], text)
         return {"text": text}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from visor_mem.config.step_models import MemoryStepModel
+from visor_mem.config.specs import MemoryStepSpec
 from visor_mem.steps.base import StepCall
 from visor_mem.store.base import JSON
 from visor_mem.store.scoped import Memory
@@ -23,63 +23,63 @@ def has_liquid(text: object) -> bool:
     return isinstance(text, str) and any(marker in text for marker in LIQUID_MARKERS)
 
 
-def compute_value(call: StepCall, model: MemoryStepModel) -> JSON:
+def compute_value(call: StepCall, spec: MemoryStepSpec) -> JSON:
     """The value for set/append/increment, through the whole pipeline."""
-    if model.value_js is not None:
-        value = call.js("value_js", model.value_js)
-    elif has_liquid(model.value):
-        value = call.render("value", model.value)
+    if spec.value_js is not None:
+        value = call.js("value_js", spec.value_js)
+    elif has_liquid(spec.value):
+        value = call.render("value", spec.value)
     else:
-        value = model.value
-    if model.transform is not None:
-        value = call.render("transform", model.transform, value=value)
-    if model.transform_js is not None:
-        value = call.js("transform_js", model.transform_js, value=value)
+        value = spec.value
+    if spec.transform is not None:
+        value = call.render("transform", spec.transform, value=value)
+    if spec.transform_js is not None:
+        value = call.js("transform_js", spec.transform_js, value=value)
     return value
 
 
-def _key(model: MemoryStepModel) -> str:
-    assert model.key is not None  # guaranteed by the model's validator
-    return model.key
+def _key(spec: MemoryStepSpec) -> str:
+    assert spec.key is not None  # guaranteed by the spec's validator
+    return spec.key
 
 
-def _get(call: StepCall, model: MemoryStepModel, memory: Memory) -> JSON:
-    return memory.get(_key(model), model.namespace)
+def _get(call: StepCall, spec: MemoryStepSpec, memory: Memory) -> JSON:
+    return memory.get(_key(spec), spec.namespace)
 
 
-def _set(call: StepCall, model: MemoryStepModel, memory: Memory) -> JSON:
-    return memory.set(_key(model), compute_value(call, model), model.namespace, model.ttl)
+def _set(call: StepCall, spec: MemoryStepSpec, memory: Memory) -> JSON:
+    return memory.set(_key(spec), compute_value(call, spec), spec.namespace, spec.ttl)
 
 
-def _append(call: StepCall, model: MemoryStepModel, memory: Memory) -> JSON:
-    return memory.append(_key(model), compute_value(call, model), model.namespace, model.ttl)
+def _append(call: StepCall, spec: MemoryStepSpec, memory: Memory) -> JSON:
+    return memory.append(_key(spec), compute_value(call, spec), spec.namespace, spec.ttl)
 
 
-def _increment(call: StepCall, model: MemoryStepModel, memory: Memory) -> JSON:
-    given = model.has_value or model.value_js is not None
-    amount = compute_value(call, model) if given else 1
-    return memory.increment(_key(model), amount, model.namespace, model.ttl)
+def _increment(call: StepCall, spec: MemoryStepSpec, memory: Memory) -> JSON:
+    given = spec.has_value or spec.value_js is not None
+    amount = compute_value(call, spec) if given else 1
+    return memory.increment(_key(spec), amount, spec.namespace, spec.ttl)
 
 
-def _delete(call: StepCall, model: MemoryStepModel, memory: Memory) -> JSON:
-    return memory.delete(_key(model), model.namespace)
+def _delete(call: StepCall, spec: MemoryStepSpec, memory: Memory) -> JSON:
+    return memory.delete(_key(spec), spec.namespace)
 
 
-def _clear(call: StepCall, model: MemoryStepModel, memory: Memory) -> JSON:
-    memory.clear(model.namespace)
+def _clear(call: StepCall, spec: MemoryStepSpec, memory: Memory) -> JSON:
+    memory.clear(spec.namespace)
     return None
 
 
-def _list(call: StepCall, model: MemoryStepModel, memory: Memory) -> JSON:
-    return memory.list(model.namespace)
+def _list(call: StepCall, spec: MemoryStepSpec, memory: Memory) -> JSON:
+    return memory.list(spec.namespace)
 
 
-def _exec_js(call: StepCall, model: MemoryStepModel, memory: Memory) -> JSON:
-    assert model.memory_js is not None  # guaranteed by the model's validator
-    return call.js("memory_js", model.memory_js)
+def _exec_js(call: StepCall, spec: MemoryStepSpec, memory: Memory) -> JSON:
+    assert spec.memory_js is not None  # guaranteed by the spec's validator
+    return call.js("memory_js", spec.memory_js)
 
 
-Operation = Callable[[StepCall, MemoryStepModel, Memory], JSON]
+Operation = Callable[[StepCall, MemoryStepSpec, Memory], JSON]
 
 OPERATIONS: dict[str, Operation] = {
     "get": _get,
@@ -97,7 +97,7 @@ class MemoryStep:
     """Runs one memory operation on the configured store or the session."""
 
     def run(self, call: StepCall) -> JSON:
-        model = call.model
-        assert isinstance(model, MemoryStepModel)
-        memory = call.session if model.scope == "session" else call.memory
-        return OPERATIONS[model.op](call, model, memory)
+        spec = call.spec
+        assert isinstance(spec, MemoryStepSpec)
+        memory = call.session if spec.scope == "session" else call.memory
+        return OPERATIONS[spec.op](call, spec, memory)

@@ -6,7 +6,7 @@ that throws leaves the store as it was.
 
 from __future__ import annotations
 
-from visor_mem.config.step_models import ScriptStepModel
+from visor_mem.config.specs import ScriptStepSpec
 from visor_mem.steps.base import StepCall
 from visor_mem.store.base import JSON
 
@@ -15,6 +15,6 @@ class ScriptStep:
     """Evaluates ``content`` (alias ``script_js``)."""
 
     def run(self, call: StepCall) -> JSON:
-        model = call.model
-        assert isinstance(model, ScriptStepModel)
-        return call.js("content", model.content)
+        spec = call.spec
+        assert isinstance(spec, ScriptStepSpec)
+        return call.js("content", spec.content)

@@ -26,6 +26,28 @@ Dump: TypeAlias = dict[str, dict[str, JSON]]
 """The whole store: ``{namespace: {key: value}}`` in insertion order."""
 
 
+class StoreSettings(Protocol):
+    """What a backend reads of ``memory:`` (a ``MemorySpec`` or a pydantic ``MemoryConfig``)."""
+
+    @property
+    def storage(self) -> str: ...
+
+    @property
+    def format(self) -> str: ...
+
+    @property
+    def file(self) -> str | None: ...
+
+    @property
+    def url(self) -> str | None: ...
+
+    @property
+    def loads(self) -> bool: ...
+
+    @property
+    def saves(self) -> bool: ...
+
+
 @runtime_checkable
 class Store(Protocol):
     """A namespaced key-value store of JSON values."""

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from visor_mem.config.models import MemoryConfig
 from visor_mem.errors import Location, StoreError
 from visor_mem.store.atomic import atomic_write, clean_temps, remove
+from visor_mem.store.base import StoreSettings
 from visor_mem.store.codec import Codec, DecodeError
 from visor_mem.store.csv_codec import CsvCodec
 from visor_mem.store.journal import Journal, JournalWriter, Loaded, Op, digest, read_journal, replay
@@ -325,13 +325,14 @@ def _read_or_none(path: Path) -> bytes | None:
 
 
 def new_file_store(
-    config: MemoryConfig,
+    config: StoreSettings,
     base_dir: Path,
     *,
     lock_timeout: float | None = None,
     on_wait: Callable[[str], None] | None = None,
     sync_interval: float = SYNC_INTERVAL,
     compact_bytes: int = COMPACT_BYTES,
+    clock: Callable[[], float] = time.time,
     **_: Any,
 ) -> FileStore:
     """Registry factory for ``storage: file`` (path relative to ``base_dir``)."""
@@ -346,4 +347,4 @@ def new_file_store(
         sync_interval=sync_interval,
         compact_bytes=compact_bytes,
     )
-    return FileStore(Path(base_dir) / config.file, options)
+    return FileStore(Path(base_dir) / config.file, options, clock)

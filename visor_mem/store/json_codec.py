@@ -144,9 +144,7 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not a JSON value")
 
 
-_DECODER = json.JSONDecoder(
-    parse_float=_parse_float, parse_int=_parse_int, parse_constant=_reject_constant
-)
+_DECODER = json.JSONDecoder(parse_float=_parse_float, parse_int=_parse_int, parse_constant=_reject_constant)
 """Built once: ``json.loads`` with hooks would build a decoder per call (per CSV cell)."""
 
 

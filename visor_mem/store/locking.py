@@ -28,9 +28,7 @@ class FileLock:
         self.target = target
         self._fd: int | None = None
 
-    def acquire(
-        self, timeout: float | None = None, on_wait: Callable[[str], None] | None = None
-    ) -> None:
+    def acquire(self, timeout: float | None = None, on_wait: Callable[[str], None] | None = None) -> None:
         """Take the lock; tell ``on_wait`` once if we must wait; StoreLocked after ``timeout``."""
         fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o666)
         try:
@@ -48,9 +46,7 @@ class FileLock:
             os.close(self._fd)
             self._fd = None
 
-    def _wait_for(
-        self, fd: int, timeout: float | None, on_wait: Callable[[str], None] | None
-    ) -> None:
+    def _wait_for(self, fd: int, timeout: float | None, on_wait: Callable[[str], None] | None) -> None:
         if _try_lock(fd):
             return
         if on_wait is not None:

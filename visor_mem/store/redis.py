@@ -30,10 +30,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from visor_mem.config.models import MemoryConfig
 from visor_mem.errors import StoreError
 from visor_mem.store import semantics
-from visor_mem.store.base import JSON, Dump
+from visor_mem.store.base import JSON, Dump, StoreSettings
 from visor_mem.store.semantics import MISSING, copy_json
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
@@ -338,7 +337,7 @@ def _connect(url: str) -> Any:
 
 
 def new_redis_store(
-    config: MemoryConfig, base_dir: Path, clock: Callable[[], float] = time.time, **_: Any
+    config: StoreSettings, base_dir: Path, clock: Callable[[], float] = time.time, **_: Any
 ) -> RedisStore:
     """Registry factory for ``storage: redis`` (``url``, default redis://127.0.0.1:6379/0)."""
     return RedisStore(config.url or DEFAULT_URL, clock=clock)

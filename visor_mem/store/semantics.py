@@ -102,7 +102,7 @@ def js_number(number: int | float) -> int | float:
     So ``1.5 + 1.5`` stores ``3`` (as Visor writes it), not ``3.0``.  Beyond
     2**53 floats stay floats, as JavaScript would print them.
     """
-    if isinstance(number, float) and number.is_integer() and abs(number) < 2**53:
+    if isinstance(number, float) and number.is_integer() and abs(number) <= 2**53:
         return int(number)
     return number
 
