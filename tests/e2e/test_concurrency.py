@@ -39,7 +39,7 @@ class Case:
 
 CASES = [
     Case("file-json", 500, serialised=True),
-    Case("sqlite", 250, serialised=False),  # SQLite checkpoints after every step (~1.5 ms): fewer steps
+    Case("sqlite", 500, serialised=False),
     Case("redis", 500, serialised=False),
 ]
 
