@@ -72,3 +72,12 @@ def test_a_waiting_run_goes_on_when_the_lock_is_released(tmp_path: Path) -> None
     assert waiter.wait(timeout=60) == 0
     assert err.read_text() == f"waiting for the lock on {tmp_path / 'm.json'} held by pid {holder.pid}\n"
     assert visor("memory", "get", "runs", "-c", config, cwd=tmp_path).stdout.strip() == "1"
+
+
+def test_visor_memory_waits_with_a_message_and_honours_lock_timeout(tmp_path: Path) -> None:
+    """`visor memory` on a locked file store says whom it waits for, then gives up (exit 2)."""
+    with lock_held(tmp_path):
+        done = visor("memory", "get", "a", "--store", "file:m.json", "--lock-timeout", "0.3", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "waiting for the lock on" in done.stderr
+    assert "locked by pid" in done.stderr

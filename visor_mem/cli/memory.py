@@ -48,6 +48,7 @@ class Target:
     store: str | None
     namespace: str | None
     output: str
+    lock_timeout: float | None = None
 
     def memory_config(self) -> tuple[MemorySpec, Path]:
         """The memory settings and the folder relative paths start from."""
@@ -94,7 +95,8 @@ def _closing(store: Store) -> Iterator[Store]:
 def opened(target: Target) -> Iterator[Memory]:
     """The target's store seen through ``Memory``; closed at the end."""
     config, base_dir = target.memory_config()
-    with _closing(open_store(config, base_dir)) as store:
+    waiting = lambda text: click.echo(text, err=True)  # noqa: E731 - the lock notice, as visor run prints it
+    with _closing(open_store(config, base_dir, lock_timeout=target.lock_timeout, on_wait=waiting)) as store:
         yield Memory(store, target.namespace or config.namespace, _limits(config))
 
 
@@ -147,6 +149,12 @@ _OPTIONS = [
     click.option("--store", "store_url", metavar="URL", help="Store URL, e.g. sqlite:x.db or file:./m.json."),
     click.option("-n", "--namespace", help="Namespace (default: the config's default namespace)."),
     click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True),
+    click.option(
+        "--lock-timeout",
+        type=click.FloatRange(min=0),
+        metavar="S",
+        help="Seconds to wait for a run's lock on a file store, then fail with exit 2 [default: wait].",
+    ),
 ]
 
 
@@ -154,9 +162,14 @@ def target_options(command: Callable[..., None]) -> Callable[..., None]:
     """Add the shared options; the command receives them as a ``target`` argument."""
 
     def wrapper(
-        config: str | None, store_url: str | None, namespace: str | None, output: str, **kwargs: Any
+        config: str | None,
+        store_url: str | None,
+        namespace: str | None,
+        output: str,
+        lock_timeout: float | None,
+        **kwargs: Any,
     ) -> None:
-        command(target=Target(config, store_url, namespace, output), **kwargs)
+        command(target=Target(config, store_url, namespace, output, lock_timeout), **kwargs)
 
     wrapper.__name__ = command.__name__
     wrapper.__doc__ = command.__doc__
@@ -279,7 +292,8 @@ def check(target: Target) -> None:
     config, base_dir = target.memory_config()
     if config.file and not (base_dir / config.file).is_file():
         raise StoreError(f"{base_dir / config.file}: no such store file")
-    with _closing(open_store(config, base_dir)) as store:
+    waiting = lambda text: click.echo(text, err=True)  # noqa: E731 - the lock notice, as visor run prints it
+    with _closing(open_store(config, base_dir, lock_timeout=target.lock_timeout, on_wait=waiting)) as store:
         deep_check = getattr(store, "check", None)
         if callable(deep_check):
             deep_check()
