@@ -162,12 +162,11 @@ class Runner:
     def _gate(self, name: str) -> bool:
         """Skip a step whose dependency failed or was skipped (unless it continues on failure)."""
         plan = self.services.plan
-        state = self.states[name]
         for dep in plan.deps[name]:
             dep_state = self.states[dep]
             if dep_state.phase == "excluded" or plan.steps[dep].continue_on_failure:
                 continue
-            if dep_state.phase == "failed" and dep not in state.allowed_failures:
+            if dep_state.phase == "failed":
                 return self._skip(name, f"dependency '{dep}' failed")
             if dep_state.phase == "skipped":
                 never = dep_state.runs == 0 and dep in plan.dormant

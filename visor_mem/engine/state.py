@@ -37,7 +37,6 @@ class StepState:
     generation: int = 0
     unresolved: int = 0
     recovered_by: str | None = None
-    allowed_failures: set[str] = field(default_factory=set)
 
     @property
     def resolved(self) -> bool:
