@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import textwrap
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from visor_mem.config import load_config
@@ -28,3 +31,15 @@ def run_yaml(folder: Path, text: str, events: list[Event] | None = None, **optio
 def statuses(result: RunResult) -> dict[str, str]:
     """Step name → final status."""
     return {name: step.status for name, step in result.steps.items()}
+
+
+def load_bench(name: str) -> ModuleType:
+    """Import ``bench/<name>.py`` (not a package) so a test can drive its harness."""
+    path = Path(__file__).resolve().parents[1] / "bench" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module

@@ -5,27 +5,14 @@ does 8 x 500 and prints the figures."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from tests.helpers import load_bench
 
-def _load_harness() -> ModuleType:
-    path = Path(__file__).resolve().parents[2] / "bench" / "concurrency.py"
-    spec = importlib.util.spec_from_file_location("bench_concurrency", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-harness = _load_harness()
+harness = load_bench("concurrency")
 
 PROCESSES = 8
 

@@ -4,28 +4,16 @@ step, and the next run recovers it and succeeds.  ``python bench/crash.py`` does
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from tests.helpers import load_bench
 
-def _load_harness() -> ModuleType:
-    path = Path(__file__).resolve().parents[2] / "bench" / "crash.py"
-    spec = importlib.util.spec_from_file_location("bench_crash", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-harness = _load_harness()
+harness = load_bench("crash")
 
 KILLS = 5  # per backend; bench/crash.py does 200
 PAIRS = 800  # a whole run takes about 0.8 s
