@@ -8,7 +8,7 @@ nothing below ``cli/`` prints or exits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,6 @@ class Location:
         if self.field:
             parts.append(self.field)
         return ": ".join(parts)
-
-    def with_field(self, field: str) -> Location:
-        """The same place, naming another field."""
-        return replace(self, field=field)
-
 
 class VisorError(Exception):
     """Base class: a message plus where it came from."""

@@ -56,7 +56,6 @@ class HookSpec:
     run_js: str | None = None
     goto: str | None = None
     goto_js: str | None = None
-    goto_event: str | None = None
     transitions: tuple[TransitionSpec, ...] = ()
     retry: RetrySpec | None = None
 
@@ -81,7 +80,6 @@ class StepSpec:
     timeout: float | None = None
     tags: tuple[str, ...] = ()
     group: str | None = None
-    description: str | None = None
 
     def hooks(self) -> dict[str, HookSpec]:
         """The routing hooks that are set, by field name."""

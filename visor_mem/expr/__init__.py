@@ -50,14 +50,12 @@ class Expressions:
         *,
         where: Location,
         extra: Mapping[str, JSON] | None = None,
-        writable: bool = True,
     ) -> JSON:
         """Evaluate an expression or a body (with or without ``return``); its JSON result.
 
         JS ``undefined`` is None.  ``extra`` adds globals for this call only
         (``output``, ``value``, ``args``).  Every context gets the same
-        memory API (DESIGN.md section 9), so ``writable`` is accepted for
-        callers' clarity but does not restrict anything.
+        memory API (DESIGN.md section 9).
         Raises ScriptError, ScriptTimeout, ScriptMemoryExceeded, or
         MemoryOperationError when a recorded write is refused on replay.
         """

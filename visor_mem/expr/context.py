@@ -8,7 +8,6 @@ so the sandbox can copy only the entries it has not seen yet.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from visor_mem.store.base import JSON
 from visor_mem.store.scoped import Memory
@@ -27,11 +26,6 @@ class OutputLedger:
         self.latest[step] = output
         self.history.setdefault(step, []).append(output)
         self.entries.append((step, output))
-
-    def outputs_view(self) -> dict[str, Any]:
-        """``outputs`` as templates see it: latest values plus ``history``."""
-        return {**self.latest, "history": self.history}
-
 
 @dataclass
 class EvalContext:
