@@ -93,21 +93,21 @@ def test_results_do_not_depend_on_parallelism(tmp_path: Path, parallel: int) -> 
     assert result.steps["slow"].output == "slow"
 
 
-def test_commands_of_a_wave_run_concurrently(tmp_path: Path) -> None:
-    events: list[object] = []
+# Each command marks itself started, then waits (bounded) for the other's mark:
+# both can succeed only if they run at the same time.  No clock is read.
+RENDEZVOUS = "touch {me}; for i in $(seq 60); do [ -f {other} ] && exit 0; sleep 0.05; done; exit 1"
+
+
+@pytest.mark.parametrize(("parallel", "both_pass"), [(2, True), (1, False)])
+def test_commands_of_a_wave_run_concurrently(tmp_path: Path, parallel: int, both_pass: bool) -> None:
+    a = RENDEZVOUS.format(me="a.started", other="b.started")
+    b = RENDEZVOUS.format(me="b.started", other="a.started")
     result = run_yaml(
         tmp_path,
-        """
-        steps:
-          a: {type: command, exec: "sleep 0.4"}
-          b: {type: command, exec: "sleep 0.4"}
-          c: {type: command, exec: "sleep 0.4"}
-    """,
-        events=events,
-        max_parallel=3,
+        f"steps:\n  a: {{type: command, exec: '{a}'}}\n  b: {{type: command, exec: '{b}'}}\n",
+        max_parallel=parallel,
     )
-    assert result.ok
-    assert result.duration_ms < 1000  # three 0.4 s sleeps in sequence would take 1.2 s
+    assert result.ok is both_pass
 
 
 def test_max_runs_fails_the_step_naming_the_limit(tmp_path: Path) -> None:
