@@ -34,6 +34,7 @@ class Location:
             parts.append(self.field)
         return ": ".join(parts)
 
+
 class VisorError(Exception):
     """Base class: a message plus where it came from."""
 

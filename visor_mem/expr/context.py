@@ -27,6 +27,7 @@ class OutputLedger:
         self.history.setdefault(step, []).append(output)
         self.entries.append((step, output))
 
+
 @dataclass
 class EvalContext:
     """The objects every JS snippet and Liquid template of a run sees."""
