@@ -1,0 +1,1 @@
+"""The hostile-input table: adversarial inputs fed to ``visor`` as installed (issue 10)."""
