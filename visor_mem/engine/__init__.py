@@ -97,14 +97,14 @@ def _run_with_store(loaded: LoadedConfig, options: RunOptions, store: Store, sta
     )
     runner = Runner(services, spec.routing.max_loops, options.max_parallel, options.fail_fast)
     try:
-        states = runner.run()
+        runner.run()
     except KeyboardInterrupt as interrupt:
         runner.terminate()
         raise Interrupted("interrupted; committed steps are kept") from interrupt
     finally:
         exprs.close()
     return RunResult(
-        steps=_results(states),
+        steps=_results(runner.states, runner.resolver.recovered()),
         memory=memory.dump(),
         session=session.dump(),
         duration_ms=(time.perf_counter() - started) * 1000,
@@ -112,12 +112,7 @@ def _run_with_store(loaded: LoadedConfig, options: RunOptions, store: Store, sta
     )
 
 
-def _results(states: Mapping[str, StepState]) -> dict[str, StepResult]:
-    recovered = {
-        name
-        for name, state in states.items()
-        if state.recovered_by and states[state.recovered_by].phase == "success"
-    }
+def _results(states: Mapping[str, StepState], recovered: set[str]) -> dict[str, StepResult]:
     return {name: state.result(name in recovered) for name, state in states.items()}
 
 

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from visor_mem.config.loaded import LoadedConfig
 from visor_mem.config.specs import StepSpec
-from visor_mem.engine.events import EventSink, LogMessage, StepFinished, StepStarted
+from visor_mem.engine.events import EventSink, LogMessage, StepStarted
 from visor_mem.engine.plan import Plan
-from visor_mem.engine.state import StepState
+from visor_mem.engine.resolve import Resolver
 from visor_mem.errors import LoopBudgetExceeded, StepFailed, VisorError
 from visor_mem.steps import ParallelKind, StepCall, StepKind
 from visor_mem.steps.base import Evaluator
@@ -53,9 +53,10 @@ class Launched:
 class Executor:
     """Runs single executions and records their outcome in the step's state."""
 
-    def __init__(self, services: Services, states: dict[str, StepState]) -> None:
+    def __init__(self, services: Services, resolver: Resolver) -> None:
         self.services = services
-        self.states = states
+        self.resolver = resolver
+        self.states = resolver.states
         # Checked once: isinstance against a runtime Protocol is slow in a hot loop.
         self.parallel_types = frozenset(
             t for t, kind in services.kinds.items() if isinstance(kind, ParallelKind)
@@ -81,17 +82,12 @@ class Executor:
         )
 
     def condition_holds(self, name: str) -> bool:
-        """Evaluate ``if``; a false condition marks the step skipped."""
+        """Evaluate ``if`` (the caller records the skip)."""
         spec = self.services.plan.steps[name]
         if spec.if_ is None:
             return True
         where = self.services.loaded.locate(f"steps.{name}.if")
-        if self.services.exprs.truthy(spec.if_, where=where):
-            return True
-        state = self.states[name]
-        state.phase, state.reason = "skipped", "if condition is false"
-        self.services.sink(StepFinished(state.result(False)))
-        return False
+        return self.services.exprs.truthy(spec.if_, where=where)
 
     def over_max_runs(self, name: str) -> LoopBudgetExceeded | None:
         """The error to fail with if another execution would pass max_runs."""
@@ -117,16 +113,8 @@ class Executor:
         state.duration_ms += (time.perf_counter() - started) * 1000
         self.services.record_output(name, output)
         self.services.store.commit()
-        self.finish(name, output, error)
+        self.resolver.finish(name, output, error)
         return error is None
-
-    def finish(self, name: str, output: JSON, error: str | None) -> None:
-        """Record an execution's outcome (also used for failures before running)."""
-        state = self.states[name]
-        state.output, state.error = output, error
-        state.phase = "success" if error is None else "failed"
-        state.reason = None
-        self.services.sink(StepFinished(state.result(False)))
 
     def _produce(self, call: StepCall, launched: Launched | None) -> tuple[JSON, str | None]:
         step_type: str = call.spec.type

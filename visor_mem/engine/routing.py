@@ -73,7 +73,7 @@ class Router:
             self._run_hook(name, "on_success" if succeeded else "on_fail")
             self._run_hook(name, "on_finish")
         except VisorError as err:
-            self.executor.finish(name, self.executor.states[name].output, str(err))
+            self.executor.resolver.finish(name, self.executor.states[name].output, str(err))
 
     def hook(self, name: str, which: str) -> HookSpec | None:
         """A step's hook (routing.defaults are already merged into on_fail)."""

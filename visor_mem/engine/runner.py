@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from visor_mem.engine.events import StepFinished
 from visor_mem.engine.execute import Executor, Launched, Services
+from visor_mem.engine.resolve import Resolver
 from visor_mem.engine.routing import Jump, Router, backoff_sleep
-from visor_mem.engine.state import Readiness, StepState
+from visor_mem.engine.state import StepState
 from visor_mem.errors import VisorError
 from visor_mem.store.base import JSON
 
@@ -29,15 +29,11 @@ class Runner:
     def __init__(self, services: Services, max_loops: int, max_parallel: int, fail_fast: bool) -> None:
         self.services = services
         plan = services.plan
-        self.states = {name: StepState(name) for name in plan.order}
-        for name, reason in plan.excluded.items():
-            self.states[name].phase, self.states[name].reason = "excluded", reason
-        for name in plan.dormant:
-            self.states[name].phase = "dormant"
-        self.executor = Executor(services, self.states)
+        self.resolver = Resolver(plan, services.sink)
+        self.states = self.resolver.states
+        self.executor = Executor(services, self.resolver)
         self.router = Router(self.executor, max_loops)
         self.router.bind(self._activate_target)
-        self.readiness = Readiness(plan, self.states)
         self._max_parallel = max(1, max_parallel)
         self._fail_fast = fail_fast
         self._pool: ThreadPoolExecutor | None = None
@@ -45,7 +41,7 @@ class Runner:
 
     def run(self) -> dict[str, StepState]:
         """Execute until nothing is left; return the final states."""
-        self.readiness.start()
+        self.resolver.start()
         try:
             while self._step_wave():
                 pass
@@ -67,16 +63,16 @@ class Runner:
     # -- waves ---------------------------------------------------------------
 
     def _step_wave(self) -> bool:
-        wave = self.readiness.pop_wave()
+        wave = self.resolver.pop_wave()
         if not wave:
-            return self._give_up_on_dormant()
+            return self.resolver.give_up_on_dormant()
         launched = self._launch_commands(wave)
         for name in wave:
-            if self.states[name].phase == "pending":
+            if self.resolver.is_pending(name):
                 self._activate(name, None, launched.get(name))
         self._apply_jumps()
-        if self._fail_fast and any(s.phase == "failed" for s in self.states.values()):
-            self._skip_pending("skipped by --fail-fast after a failure")
+        if self._fail_fast and self.resolver.any_failed():
+            self.resolver.skip_pending("skipped by --fail-fast after a failure")
             return False
         return True
 
@@ -96,17 +92,6 @@ class Runner:
             launched[name] = Launched(self._workers().submit(work))
         return launched
 
-    def _give_up_on_dormant(self) -> bool:
-        """Nothing is ready: routing can start nothing more, so dormant steps never run."""
-        dormant = [n for n in self.services.plan.order if self.states[n].phase == "dormant"]
-        if not dormant:
-            return False
-        for name in dormant:
-            self.states[name].phase = "skipped"
-            self.states[name].reason = "run target, never triggered"
-            self.readiness.resolved(name)
-        return True
-
     # -- activations -----------------------------------------------------------
 
     def _activate(
@@ -125,8 +110,8 @@ class Runner:
                 break
             succeeded = self.executor.execute(name, args)
         if self.states[name].runs:
-            self.router.after(name, self.states[name].phase == "success")
-        self.readiness.resolved(name)
+            self.router.after(name, self.resolver.succeeded(name))
+        self.resolver.release(name)
 
     def _activate_target(self, name: str, args: dict[str, JSON] | None, route: str) -> None:
         """A ``run`` target: executes now, whatever its dependencies did."""
@@ -137,7 +122,7 @@ class Runner:
         try:
             return self.router.retry_delay(name)
         except VisorError as err:
-            self.executor.finish(name, self.states[name].output, str(err))
+            self.resolver.finish(name, self.states[name].output, str(err))
             return None
 
     def _may_start(self, name: str) -> bool:
@@ -152,38 +137,20 @@ class Runner:
             self._fail_before_start(name, str(err))
             return False
         if not holds:  # skipped by its `if`: dependents decide what that means for them
-            self.readiness.resolved(name)
+            self.resolver.skip(name, "if condition is false")
         return holds
 
     def _fail_before_start(self, name: str, error: str) -> None:
-        self.executor.finish(name, self.states[name].output, error)
-        self.readiness.resolved(name)
+        self.resolver.finish(name, self.states[name].output, error)
+        self.resolver.release(name)
 
     def _gate(self, name: str) -> bool:
         """Skip a step whose dependency failed or was skipped (unless it continues on failure)."""
-        plan = self.services.plan
-        for dep in plan.deps[name]:
-            dep_state = self.states[dep]
-            if dep_state.phase == "excluded" or plan.steps[dep].continue_on_failure:
-                continue
-            if dep_state.phase == "failed":
-                return self._skip(name, f"dependency '{dep}' failed")
-            if dep_state.phase == "skipped":
-                never = dep_state.runs == 0 and dep in plan.dormant
-                return self._skip(name, f"dependency '{dep}' {'never ran' if never else 'was skipped'}")
-        return True
-
-    def _skip(self, name: str, reason: str) -> bool:
-        state = self.states[name]
-        state.phase, state.reason = "skipped", reason
-        self.services.sink(StepFinished(state.result(False)))
-        self.readiness.resolved(name)
+        reason = self.resolver.blocked_by(name)
+        if reason is None:
+            return True
+        self.resolver.skip(name, reason)
         return False
-
-    def _skip_pending(self, reason: str) -> None:
-        for state in self.states.values():
-            if state.phase in ("pending", "dormant"):
-                state.phase, state.reason = "skipped", reason
 
     # -- jumps -------------------------------------------------------------------
 
@@ -195,7 +162,7 @@ class Runner:
     def _apply_jump(self, jump: Jump) -> None:
         self._generation += 1
         again = [jump.target, *self.services.plan.descendants(jump.target)]
-        self.readiness.reset(again, self._generation)
+        self.resolver.reset(again, self._generation)
         self.states[jump.target].route.append(f"goto from {jump.origin}")
         if jump.hook == "on_fail" and jump.origin not in again:
             self.states[jump.origin].recovered_by = jump.target

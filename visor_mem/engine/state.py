@@ -9,7 +9,6 @@ a goto's subgraph runs before older pending work, which is kept, not dropped.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -108,13 +107,9 @@ class Readiness:
                 if state.unresolved == 0:
                     self._push(dependent)
 
-    def reset(self, names: Iterable[str], generation: int) -> None:
-        """Make ``names`` pending again (a goto), newest generation first."""
-        names = list(names)
+    def reopen(self, names: list[str]) -> None:
+        """``names`` were made pending again (a goto): count their dependencies anew."""
         self._open.update(names)
-        for name in names:
-            state = self._states[name]
-            state.phase, state.generation, state.reason = "pending", generation, None
         for name in names:
             self._recount(name)
 
