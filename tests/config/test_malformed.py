@@ -401,7 +401,7 @@ CASES = [
             type: noop
             max_runs: 0
         """,
-        4, "steps.a.max_runs", "expected a number >= 1 (got the number 0)",
+        4, "steps.a.max_runs", "expected a number from 1 to 1000000 (got the number 0)",
     ),
     Case(
         "retry-max-negative",
@@ -413,7 +413,7 @@ CASES = [
               retry:
                 max: -1
         """,
-        6, "steps.a.on_fail.retry.max", "expected a number >= 0",
+        6, "steps.a.on_fail.retry.max", "expected a number from 0 to 1000000",
     ),
     Case(
         "if-not-a-string",
@@ -467,7 +467,7 @@ CASES = [
             operation: nope
         zzz: 1
         """,
-        4, "steps.a.timeout", "expected a number > 0",
+        4, "steps.a.timeout", "expected a number greater than 0 and at most 604800 seconds",
     ),
     Case(
         "yaml-syntax-error",

@@ -18,6 +18,8 @@ from typing import Any
 import click
 
 from visor_mem.cli.boundary import ReaderGone
+from visor_mem.cli.bounded import BoundedNumber
+from visor_mem.config.bounds import JS_SECONDS, LOCK_SECONDS, PARALLEL
 
 DEFAULT_CONFIGS = (".visor.yaml", ".visor.yml")
 OUTPUT_FORMATS = ("text", "json", "markdown")
@@ -91,20 +93,20 @@ def default_config(folder: Path) -> Path:
 )
 @click.option(
     "--max-parallel",
-    type=click.IntRange(min=1),
+    type=BoundedNumber(PARALLEL, integer=True),
     metavar="N",
     help="Most steps of one wave running at once (results do not depend on it). [default: number of cores]",
 )
 @click.option("--fail-fast", is_flag=True, help="Start no new step once a step has failed.")
 @click.option(
     "--js-timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=BoundedNumber(JS_SECONDS),
     metavar="S",
     help="Seconds one JavaScript snippet may run; overrides limits.js_timeout. [default: 1]",
 )
 @click.option(
     "--lock-timeout",
-    type=click.FloatRange(min=0),
+    type=BoundedNumber(LOCK_SECONDS),
     metavar="S",
     help="Seconds to wait for another run's lock on a file store, then fail with exit 2. "
     "[default: wait until it is released]",

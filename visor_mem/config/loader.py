@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from visor_mem.config.bounds import WARN_TIMEOUT_AT
 from visor_mem.config.compile import compile_config
 from visor_mem.config.loaded import LoadedConfig, Position
 from visor_mem.config.models import VISOR_ONLY_TOP_LEVEL_KEYS, VisorConfig
@@ -39,15 +40,28 @@ def load_config(source: str | Path | Mapping[str, Any]) -> LoadedConfig:
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return decode_config(path.read_bytes(), str(path))
     except FileNotFoundError as err:
         raise ConfigError("config file not found", Location(str(path))) from err
     except IsADirectoryError as err:
         raise ConfigError("expected a config file, found a folder", Location(str(path))) from err
-    except UnicodeDecodeError as err:
-        raise ConfigError(f"config file is not UTF-8 text: {err.reason}", Location(str(path))) from err
     except OSError as err:
         raise ConfigError(f"cannot read config: {err.strerror}", Location(str(path))) from err
+
+
+def decode_config(data: bytes, label: str | None) -> str:
+    """The text of a config file (UTF-8, an optional BOM dropped); bad bytes named by line:col."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        start = err.start
+        line = data.count(b"\n", 0, start) + 1
+        line_start = data.rfind(b"\n", 0, start) + 1
+        column = len(data[line_start:start].decode("utf-8", errors="replace")) + 1
+        where = Location(label, line, column)
+        raise ConfigError(
+            f"config file is not UTF-8 text: byte {data[start]:#04x} {err.reason}", where
+        ) from None
 
 
 def _validate(data: Any, path: Path | None, positions: dict[str, Position]) -> LoadedConfig:
@@ -69,8 +83,31 @@ def _validate(data: Any, path: Path | None, positions: dict[str, Position]) -> L
     warnings = tuple(
         str(ConfigError("Visor setting not used by visor_mem; ignored", source.location(key)))
         for key in ignored
-    )
+    ) + _timeout_warnings(data.get(steps_key), source)
     return LoadedConfig(compile_config(model), path, _model_positions(positions, steps_key), warnings)
+
+
+def _timeout_warnings(steps: Any, source: Source) -> tuple[str, ...]:
+    """A numeric ``timeout`` of 1000 or more is probably milliseconds (what Visor's source reads)."""
+    found = [
+        (name, step["timeout"])
+        for name, step in (steps.items() if isinstance(steps, dict) else ())
+        if isinstance(step, dict) and _number(step.get("timeout")) >= WARN_TIMEOUT_AT
+    ]
+    return tuple(
+        str(
+            ConfigError(
+                f"timeout is in seconds here: {value:g} s is {value / 3600:.3g} hours; "
+                f"write '{value:g}ms' if milliseconds were meant",
+                source.location(f"steps.{name}.timeout"),
+            )
+        )
+        for name, value in found
+    )
+
+
+def _number(value: Any) -> float:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else 0
 
 
 def _not_a_mapping(data: Any) -> str:

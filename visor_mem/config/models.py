@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from visor_mem.config.number_types import JsSeconds, Loops, Megabytes, Quota, Runs, Timeout
 from visor_mem.config.step_models import FailHook, Model, StepModel, field_error
 
 VISOR_ONLY_TOP_LEVEL_KEYS = frozenset(
@@ -51,8 +52,8 @@ STEP_TYPE_ALIASES = {"logger": "log"}
 class NamespaceLimitsModel(Model):
     """Quotas of one namespace."""
 
-    max_keys: int | None = Field(None, ge=0, description="Most keys the namespace may hold.")
-    max_value_bytes: int | None = Field(None, ge=0, description="Largest value, in bytes of compact JSON.")
+    max_keys: Quota | None = Field(None, description="Most keys the namespace may hold.")
+    max_value_bytes: Quota | None = Field(None, description="Largest value, in bytes of compact JSON.")
 
 
 class MemoryConfig(Model):
@@ -104,8 +105,8 @@ class RoutingDefaults(Model):
 class RoutingConfig(Model):
     """The loop budget of routing."""
 
-    max_loops: int = Field(
-        10, ge=0, description="Routing transitions (retries, run items, gotos) allowed in one run."
+    max_loops: Loops = Field(
+        10, description="Routing transitions (retries, run items, gotos) allowed in one run."
     )
     defaults: RoutingDefaults | None = None
 
@@ -113,9 +114,10 @@ class RoutingConfig(Model):
 class LimitsConfig(Model):
     """Limits of one run."""
 
-    max_runs_per_step: int = Field(50, ge=1, description="Most executions of any one step.")
-    js_timeout: float = Field(1.0, gt=0, description="Seconds a JavaScript snippet may run.")
-    js_memory_mb: int = Field(64, ge=1, description="MiB a JavaScript context may allocate.")
+    max_runs_per_step: Runs = Field(50, description="Most executions of any one step.")
+    js_timeout: JsSeconds = Field(1.0, description="Seconds a JavaScript snippet may run.")
+    js_memory_mb: Megabytes = Field(64, description="MiB a JavaScript context may allocate.")
+    command_timeout: Timeout = Field(60.0, description="Default timeout of command steps (as Visor: 60 s).")
 
 
 class VisorConfig(Model):

@@ -173,6 +173,7 @@ class LimitsSpec:
     max_runs_per_step: int = 50
     js_timeout: float = 1.0
     js_memory_mb: int = 64
+    command_timeout: float = 60.0
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from visor_mem.config.number_types import DelayMs, Loops, Runs, Timeout, TtlSeconds
+
 MEMORY_OPERATIONS = ("get", "set", "append", "increment", "delete", "clear", "list", "exec_js")
 KEYED_OPERATIONS = frozenset({"get", "set", "append", "increment", "delete"})
 VALUE_OPERATIONS = frozenset({"set", "append"})
@@ -61,13 +63,13 @@ class Backoff(Model):
     mode: Literal["fixed", "exponential"] = Field(
         "fixed", description="fixed: delay_ms every time; exponential: delay_ms * 2**(attempt-1)."
     )
-    delay_ms: int = Field(0, ge=0, description="Base delay in milliseconds.")
+    delay_ms: DelayMs = Field(0, description="Base delay in milliseconds.")
 
 
 class Retry(Model):
     """Re-run the failed step up to ``max`` more times."""
 
-    max: int = Field(..., ge=0, description="Extra attempts after the first failure.")
+    max: Loops = Field(..., description="Extra attempts after the first failure.")
     backoff: Backoff | None = None
 
 
@@ -128,8 +130,10 @@ class StepBase(Model):
     on_success: Hook | None = None
     on_fail: FailHook | None = None
     on_finish: Hook | None = None
-    max_runs: int | None = Field(None, ge=1, description="Most executions of this step in one run.")
-    timeout: float | None = Field(None, gt=0, description="Seconds.")
+    max_runs: Runs | None = Field(None, description="Most executions of this step in one run.")
+    timeout: Timeout | None = Field(
+        None, description="Seconds (a number) or a duration such as '500ms', '30s', '5m'; wall clock."
+    )
     tags: list[str] = Field(default_factory=list)
     group: str | None = None
     description: str | None = None
@@ -170,7 +174,7 @@ class MemoryStepModel(StepBase):
     transform_js: str | None = Field(None, description="JavaScript applied to the value (sees `value`).")
     namespace: str | None = None
     scope: Literal["memory", "session"] = "memory"
-    ttl: float | None = Field(None, gt=0, description="Seconds until the key expires.")
+    ttl: TtlSeconds | None = Field(None, description="Seconds until the key expires.")
     memory_js: str | None = Field(None, description="JavaScript body for operation exec_js.")
 
     @property
