@@ -53,7 +53,7 @@ def _num(value: float) -> str:
     try:
         number = float(value)
     except OverflowError:  # an integer beyond float range; str() of it may be refused
-        return f"about 10^{int(value.bit_length() * 0.30103)}"
+        return f"about 10^{int(int(value).bit_length() * 0.30103)}"
     return str(int(number)) if number.is_integer() and abs(number) < 1e6 else f"{number:g}"
 
 
