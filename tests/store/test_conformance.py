@@ -23,7 +23,8 @@ from visor_mem.config.models import MemoryConfig
 from visor_mem.errors import MemoryOperationError
 from visor_mem.store import BACKENDS
 from visor_mem.store.base import Store
-from visor_mem.store.semantics import copy_json
+from visor_mem.store.ops import Op
+from visor_mem.store.semantics import NamespaceLimits, copy_json
 
 ConfigFields = Callable[[str], dict[str, Any]]
 """redis URL → the memory config fields of a backend (paths relative to tmp_path)."""
@@ -203,7 +204,7 @@ def test_generated_json_values_round_trip_across_reopen(harness: Harness, entrie
 
 
 @dataclass(frozen=True)
-class Op:
+class OpCase:
     id: str
     before: dict[str, Any]  # keys of namespace "ns" set first, in order
     call: Callable[[Store], Any]
@@ -212,42 +213,42 @@ class Op:
 
 
 OPS = [
-    Op("get-missing", {}, lambda s: s.get("k", "ns"), None, {}),
-    Op("get-null", {"k": None}, lambda s: s.get("k", "ns"), None, {"ns": {"k": None}}),
-    Op("has-missing", {}, lambda s: s.has("k", "ns"), False, {}),
-    Op("has-null", {"k": None}, lambda s: s.has("k", "ns"), True, {"ns": {"k": None}}),
-    Op("set-returns-value", {}, lambda s: s.set("k", {"a": 1}, "ns"), {"a": 1}, {"ns": {"k": {"a": 1}}}),
-    Op("append-missing", {}, lambda s: s.append("k", 1, "ns"), [1], {"ns": {"k": [1]}}),
-    Op("append-list", {"k": [1]}, lambda s: s.append("k", [2], "ns"), [1, [2]], {"ns": {"k": [1, [2]]}}),
-    Op(
+    OpCase("get-missing", {}, lambda s: s.get("k", "ns"), None, {}),
+    OpCase("get-null", {"k": None}, lambda s: s.get("k", "ns"), None, {"ns": {"k": None}}),
+    OpCase("has-missing", {}, lambda s: s.has("k", "ns"), False, {}),
+    OpCase("has-null", {"k": None}, lambda s: s.has("k", "ns"), True, {"ns": {"k": None}}),
+    OpCase("set-returns-value", {}, lambda s: s.set("k", {"a": 1}, "ns"), {"a": 1}, {"ns": {"k": {"a": 1}}}),
+    OpCase("append-missing", {}, lambda s: s.append("k", 1, "ns"), [1], {"ns": {"k": [1]}}),
+    OpCase("append-list", {"k": [1]}, lambda s: s.append("k", [2], "ns"), [1, [2]], {"ns": {"k": [1, [2]]}}),
+    OpCase(
         "append-scalar", {"k": "a"}, lambda s: s.append("k", "b", "ns"), ["a", "b"], {"ns": {"k": ["a", "b"]}}
     ),
-    Op("append-null", {"k": None}, lambda s: s.append("k", 1, "ns"), [None, 1], {"ns": {"k": [None, 1]}}),
-    Op(
+    OpCase("append-null", {"k": None}, lambda s: s.append("k", 1, "ns"), [None, 1], {"ns": {"k": [None, 1]}}),
+    OpCase(
         "append-object",
         {"k": {"a": 1}},
         lambda s: s.append("k", 2, "ns"),
         [{"a": 1}, 2],
         {"ns": {"k": [{"a": 1}, 2]}},
     ),
-    Op("increment-missing", {}, lambda s: s.increment("k", 1, "ns"), 1, {"ns": {"k": 1}}),
-    Op("increment-null", {"k": None}, lambda s: s.increment("k", 5, "ns"), 5, {"ns": {"k": 5}}),
-    Op("increment-int", {"k": 2}, lambda s: s.increment("k", 3, "ns"), 5, {"ns": {"k": 5}}),
-    Op("increment-float", {"k": 1.5}, lambda s: s.increment("k", 1.5, "ns"), 3, {"ns": {"k": 3}}),
-    Op("increment-negative", {"k": 1}, lambda s: s.increment("k", -2.5, "ns"), -1.5, {"ns": {"k": -1.5}}),
-    Op("delete-present", {"k": 1}, lambda s: s.delete("k", "ns"), True, {"ns": {}}),
-    Op("delete-missing-key", {"j": 1}, lambda s: s.delete("k", "ns"), False, {"ns": {"j": 1}}),
-    Op("delete-missing-namespace", {}, lambda s: s.delete("k", "ns"), False, {}),
-    Op("clear-present", {"k": 1}, lambda s: s.clear("ns"), None, {}),
-    Op("clear-missing", {}, lambda s: s.clear("ns"), None, {}),
-    Op("keys-missing-namespace", {}, lambda s: s.keys("ns"), [], {}),
-    Op("get-all-missing-namespace", {}, lambda s: s.get_all("ns"), {}, {}),
-    Op("namespaces-empty", {}, lambda s: s.namespaces(), [], {}),
+    OpCase("increment-missing", {}, lambda s: s.increment("k", 1, "ns"), 1, {"ns": {"k": 1}}),
+    OpCase("increment-null", {"k": None}, lambda s: s.increment("k", 5, "ns"), 5, {"ns": {"k": 5}}),
+    OpCase("increment-int", {"k": 2}, lambda s: s.increment("k", 3, "ns"), 5, {"ns": {"k": 5}}),
+    OpCase("increment-float", {"k": 1.5}, lambda s: s.increment("k", 1.5, "ns"), 3, {"ns": {"k": 3}}),
+    OpCase("increment-negative", {"k": 1}, lambda s: s.increment("k", -2.5, "ns"), -1.5, {"ns": {"k": -1.5}}),
+    OpCase("delete-present", {"k": 1}, lambda s: s.delete("k", "ns"), True, {"ns": {}}),
+    OpCase("delete-missing-key", {"j": 1}, lambda s: s.delete("k", "ns"), False, {"ns": {"j": 1}}),
+    OpCase("delete-missing-namespace", {}, lambda s: s.delete("k", "ns"), False, {}),
+    OpCase("clear-present", {"k": 1}, lambda s: s.clear("ns"), None, {}),
+    OpCase("clear-missing", {}, lambda s: s.clear("ns"), None, {}),
+    OpCase("keys-missing-namespace", {}, lambda s: s.keys("ns"), [], {}),
+    OpCase("get-all-missing-namespace", {}, lambda s: s.get_all("ns"), {}, {}),
+    OpCase("namespaces-empty", {}, lambda s: s.namespaces(), [], {}),
 ]
 
 
 @pytest.mark.parametrize("case", OPS, ids=[op.id for op in OPS])
-def test_operation(store: Store, case: Op) -> None:
+def test_operation(store: Store, case: OpCase) -> None:
     for key, value in case.before.items():
         store.set(key, value, "ns")
     assert as_json(case.call(store)) == as_json(case.result)
@@ -420,6 +421,106 @@ def test_update_keeps_expiry_and_new_ttl_replaces_it(store: Store, harness: Harn
     store.set("b", 5, "ns")  # set without ttl: never expires
     harness.now += 1000
     assert store.get("b", "ns") == 5
+
+
+# -- batches (Store.apply) ---------------------------------------------------------------
+
+
+def test_a_batch_applies_in_order_and_returns_each_result(harness: Harness) -> None:
+    store = harness.open()
+    store.set("gone", 1, "old")
+    batch = [
+        Op("set", "ns", "a", {"x": [1]}),
+        Op("increment", "ns", "n", 2),
+        Op("increment", "ns", "n", 0.5),
+        Op("append", "ns", "a", "item"),
+        Op("get", "ns", "a"),
+        Op("delete", "ns", "missing"),
+        Op("clear", "old"),
+        Op("set", "old", "back", None),
+        Op("set", "ns", "b", ""),
+        Op("delete", "ns", "a"),
+        Op("set", "ns", "a", []),
+        Op("list", "ns"),
+        Op("get", "ns", "nothing"),
+    ]
+    assert store.apply(batch) == [
+        {"x": [1]},
+        2,
+        2.5,
+        [{"x": [1]}, "item"],
+        [{"x": [1]}, "item"],
+        False,
+        None,
+        None,
+        "",
+        True,
+        [],
+        ["n", "b", "a"],
+        None,
+    ]
+    expected = {"ns": {"n": 2.5, "b": "", "a": []}, "old": {"back": None}}  # "old" came back last
+    assert as_json(store.dump()) == as_json(expected)
+    assert store.namespaces() == ["ns", "old"]
+    store = harness.reopen(store)
+    assert as_json(store.dump()) == as_json(expected)
+
+
+def test_a_list_in_a_batch_sees_the_stored_order_and_the_batch_s_writes(store: Store) -> None:
+    for key in ("a", "b", "c"):
+        store.set(key, 1, "ns")
+    batch = [Op("delete", "ns", "a"), Op("set", "ns", "a", 2), Op("set", "ns", "b", 3), Op("list", "ns")]
+    assert store.apply(batch)[-1] == ["b", "c", "a"]
+    assert store.keys("ns") == ["b", "c", "a"]
+    assert store.apply([Op("list", "ns"), Op("clear", "ns"), Op("list", "ns")]) == [["b", "c", "a"], None, []]
+
+
+@pytest.mark.parametrize("failing", ["increment-string", "bad-amount", "not-json", "max-keys", "value-bytes"])
+def test_a_refused_batch_writes_nothing(harness: Harness, failing: str) -> None:
+    store = harness.open()
+    for key in ("x", "y", "z"):
+        store.set(key, key, "ns")
+    store.set("k", 1, "other")
+    before = as_json(store.dump())
+    last = {
+        "increment-string": Op("increment", "ns", "z", 1),
+        "bad-amount": Op("increment", "ns", "n", "1"),
+        "not-json": Op("set", "ns", "v", float("nan")),
+        "max-keys": Op("set", "limited", "third", 1),
+        "value-bytes": Op("append", "limited", "a", "x" * 40),
+    }[failing]
+    batch = [
+        Op("set", "ns", "x", "changed"),
+        Op("delete", "ns", "y"),
+        Op("clear", "other"),
+        Op("append", "fresh", "l", 1),
+        Op("set", "limited", "a", 1),
+        Op("set", "limited", "b", 1),
+        last,
+    ]
+    quotas = {"limited": NamespaceLimits(max_keys=2, max_value_bytes=30)}
+    with pytest.raises(MemoryOperationError):
+        store.apply(batch, quotas)
+    assert as_json(store.dump()) == before
+    assert store.namespaces() == ["ns", "other"]
+    store = harness.reopen(store)
+    assert as_json(store.dump()) == before
+
+
+def test_quotas_count_the_batch_s_own_keys(store: Store) -> None:
+    quotas = {"*": NamespaceLimits(max_keys=2)}
+    store.set("a", 1, "ns")
+    assert store.apply([Op("delete", "ns", "a"), Op("set", "ns", "b", 1), Op("set", "ns", "c", 1)], quotas)
+    with pytest.raises(MemoryOperationError, match="already holds 2 keys"):
+        store.apply([Op("set", "ns", "b", 2), Op("increment", "ns", "d", 1)], quotas)
+    assert store.apply([Op("clear", "ns"), *[Op("set", "ns", k, 1) for k in "xy"]], quotas)[-1] == 1
+    assert store.dump() == {"ns": {"x": 1, "y": 1}}
+
+
+def test_an_empty_batch_and_a_read_only_batch_change_nothing(store: Store) -> None:
+    assert store.apply([]) == []
+    assert store.apply([Op("get", "ns", "k"), Op("list", "ns")]) == [None, []]
+    assert store.namespaces() == []
 
 
 # -- transactions ---------------------------------------------------------------------

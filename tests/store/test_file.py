@@ -262,7 +262,11 @@ CORRUPT_CASES = [
     ),
     CorruptCase("journal-no-header", "json", "journal", b'[["set","n","k",1,null]]\n', "first line"),
     CorruptCase(
-        "journal-unknown-change", "json", "journal", b'{"base":""}\n[["drop","n"]]\n', "unknown change"
+        "journal-unknown-change",
+        "json",
+        "journal",
+        b'{"base":""}\n[["drop","n"]]\n',
+        "unknown memory operation",
     ),
     CorruptCase("meta-garbage", "json", "meta", b"not json", ".m.json.meta: cannot read"),
 ]

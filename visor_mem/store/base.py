@@ -10,14 +10,19 @@ keys keep insertion order (overwriting a key keeps its position); ``delete``
 never creates a namespace; ``clear`` removes the namespace itself; deleting a
 namespace's last key leaves it listed, empty; expired keys (``ttl`` seconds)
 are invisible everywhere.  The value rules of ``append`` and ``increment``
-are the pure functions of :mod:`visor_mem.store.semantics`.
+are the pure functions of :mod:`visor_mem.store.semantics`; every write goes
+through ``apply`` and :mod:`visor_mem.store.ops`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol, TypeAlias, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
+
+if TYPE_CHECKING:
+    from visor_mem.store.ops import Op
+    from visor_mem.store.semantics import Quotas
 
 JSON: TypeAlias = Any
 """A JSON value: None, bool, int, float, str, list or dict of JSON values."""
@@ -58,8 +63,15 @@ class Store(Protocol):
     def has(self, key: str, namespace: str) -> bool:
         """Whether the key exists (and has not expired)."""
 
+    def apply(self, batch: Sequence[Op], quotas: Quotas | None = None) -> list[JSON]:
+        """Apply a batch of operations atomically and return their results.
+
+        All of them take effect, or (MemoryOperationError: a rule or a quota
+        refused one) none.  See :mod:`visor_mem.store.ops`.
+        """
+
     def set(self, key: str, value: JSON, namespace: str, ttl: float | None = None) -> JSON:
-        """Store ``value``; return it."""
+        """Store ``value``; return it (a one-operation batch)."""
 
     def append(self, key: str, value: JSON, namespace: str, ttl: float | None = None) -> list[JSON]:
         """Append to the list at ``key`` (see ``semantics.appended``); return the new list."""

@@ -29,11 +29,12 @@ from visor_mem.store.atomic import atomic_write, clean_temps, remove
 from visor_mem.store.base import StoreSettings
 from visor_mem.store.codec import Codec, DecodeError
 from visor_mem.store.csv_codec import CsvCodec
-from visor_mem.store.journal import Journal, JournalWriter, Loaded, Op, digest, read_journal, replay
+from visor_mem.store.journal import Journal, JournalWriter, Loaded, Record, digest, read_journal, replay
 from visor_mem.store.json_codec import JsonCodec
 from visor_mem.store.locking import FileLock
 from visor_mem.store.memory import DictStore, Entry
 from visor_mem.store.meta import Meta, apply_meta, decode_meta, encode_meta, meta_of
+from visor_mem.store.ops import Op
 
 CODECS: dict[str, Codec] = {"json": JsonCodec(), "csv": CsvCodec()}
 """``memory.format`` → codec."""
@@ -43,19 +44,6 @@ SYNC_INTERVAL = 0.05
 
 COMPACT_BYTES = 1 << 20
 """A journal past max(this, 2 x the main file) is folded into the main file."""
-
-
-def _set_change(namespace: str, key: str | None, entry: Entry | None) -> Op:
-    assert entry is not None  # DictStore reports every "set" with its entry
-    return ("set", namespace, key, entry.value, entry.expires_at)
-
-
-_JOURNAL_CHANGES: dict[str, Callable[[str, str | None, Entry | None], Op]] = {
-    "set": _set_change,
-    "delete": lambda namespace, key, _: ("del", namespace, key),
-    "clear": lambda namespace, _key, _entry: ("clear", namespace),
-}
-"""``DictStore._on_change`` kind → the journal change (see journal.py)."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +91,7 @@ class FileStore(DictStore):
         self.paths = StorePaths.of(path)
         self.options = options
         self._codec = CODECS[options.format]
-        self._pending: list[Op] = []
+        self._pending: list[Record] = []
         self._tx_mark: int | None = None
         self._journal: JournalWriter | None = None
         self._base = ""  # digest of the main file as it is on disk
@@ -159,9 +147,9 @@ class FileStore(DictStore):
         finally:
             self._release()
 
-    def _on_change(self, op: str, namespace: str, key: str | None, entry: Entry | None) -> None:
+    def _on_change(self, write: Op) -> None:
         if self.options.saves:
-            self._pending.append(_JOURNAL_CHANGES[op](namespace, key, entry))
+            self._pending.append(write.record())
 
     def _flush(self) -> None:
         limit = len(self._pending) if self._tx_mark is None else self._tx_mark
@@ -171,11 +159,11 @@ class FileStore(DictStore):
         del self._pending[:limit]
         if self._tx_mark is not None:
             self._tx_mark = 0
-        if self._reset_first:
-            changes.insert(0, ("reset",))
-            self._reset_first = False
         if self._journal is None:
-            self._journal = JournalWriter(self.paths.journal, self._base, self.options.sync_interval)
+            self._journal = JournalWriter(
+                self.paths.journal, self._base, self.options.sync_interval, reset=self._reset_first
+            )
+            self._reset_first = False
         self._journal.append(changes)
 
     def _threshold(self) -> int:
@@ -272,7 +260,7 @@ class FileStore(DictStore):
     def _recover(self, data: Loaded, journal: Journal, meta: Meta | None) -> Loaded:
         """Replay a crashed run's journal; a sidecar written just before the crash then applies."""
         try:
-            replay(data, journal)
+            data = replay(data, journal)
         except DecodeError as err:
             raise self._unreadable(self.paths.journal, err) from err
         if meta is not None and meta.base != self._base:

@@ -1,13 +1,13 @@
 """The append-only journal beside a store file.
 
-One line per committed step (``commit()``): a JSON array of the changes that
-step made, each the *resulting* entry rather than the operation (so replay
-needs no value rules):  ``["set", ns, key, value, expires_at]``,
-``["del", ns, key]``, ``["clear", ns]``, ``["reset"]`` (start from empty, for
-``auto_load: false``).  The first line, ``{"base": DIGEST}``, names the main
-file the journal applies to; once that file is replaced by a compaction the
-journal no longer matches it and is ignored, so a crash between the two is
-harmless.
+One line per committed step (``commit()``): a JSON array of the writes that
+step made, as operation records (``Op.record()``, see :mod:`visor_mem.store.ops`):
+the resolved writes ``["set", ns, key, value, null, expires_at]``,
+``["delete", ns, key]`` and ``["clear", ns]``, so replay needs no value rules.
+The first line, ``{"base": DIGEST}``, names the main file the journal applies
+to (``"reset": true``: start from empty instead, for ``auto_load: false``);
+once that file is replaced by a compaction the journal no longer matches it
+and is ignored, so a crash between the two is harmless.
 
 A line is written with one ``write`` and ends with ``\\n``; bytes after the
 last newline are a torn write of a step that never finished committing and
@@ -24,12 +24,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from visor_mem.errors import MemoryOperationError
 from visor_mem.store.atomic import fsync_dir, write_all
 from visor_mem.store.base import JSON
 from visor_mem.store.codec import DecodeError
-from visor_mem.store.memory import Entry
+from visor_mem.store.memory import Entry, apply_write
+from visor_mem.store.ops import Op
 
-Op = tuple[JSON, ...]
+Record = list[JSON]
+"""An operation record, ``Op.record()``."""
 Loaded = dict[str, dict[str, Entry]]
 """A store read from disk: namespaces of entries, in order."""
 
@@ -48,6 +51,7 @@ class Journal:
 
     base: str
     commits: list[tuple[int, list[JSON]]]
+    reset: bool = False
 
 
 def read_journal(path: Path) -> Journal | None:
@@ -63,7 +67,7 @@ def read_journal(path: Path) -> Journal | None:
     if not isinstance(header, dict) or not isinstance(header.get("base"), str):
         raise DecodeError('the first line is not a {"base": ...} header', 1)
     commits = [(number, _parse_commit(line, number)) for number, line in enumerate(lines[1:], 2)]
-    return Journal(header["base"], commits)
+    return Journal(header["base"], commits, header.get("reset") is True)
 
 
 def _parse_line(line: bytes, number: int) -> JSON:
@@ -80,40 +84,19 @@ def _parse_commit(line: bytes, number: int) -> list[JSON]:
     return changes
 
 
-def _set(data: Loaded, change: list[JSON]) -> None:
-    _, namespace, key, value, expires_at = change
-    data.setdefault(namespace, {})[key] = Entry(value, expires_at)
-
-
-def _delete(data: Loaded, change: list[JSON]) -> None:
-    _, namespace, key = change
-    data.get(namespace, {}).pop(key, None)
-
-
-def _clear(data: Loaded, change: list[JSON]) -> None:
-    _, namespace = change
-    data.pop(namespace, None)
-
-
-def _reset(data: Loaded, change: list[JSON]) -> None:
-    data.clear()
-
-
-_REPLAY = {"set": _set, "del": _delete, "clear": _clear, "reset": _reset}
-"""Change kind → how it is applied to a loaded store."""
-
-
-def replay(data: Loaded, journal: Journal) -> None:
-    """Apply every committed line of ``journal`` to ``data``, in order."""
-    for number, changes in journal.commits:
-        for change in changes:
-            apply = _REPLAY.get(change[0]) if isinstance(change[0], str) else None
+def replay(data: Loaded, journal: Journal) -> Loaded:
+    """``data`` after every committed line of ``journal``, in order."""
+    if journal.reset:
+        data = {}
+    for number, records in journal.commits:
+        for record in records:
             try:
-                if apply is None:
-                    raise ValueError(f"unknown change {change[0]!r}")
-                apply(data, change)
-            except (ValueError, TypeError, AttributeError) as err:
-                raise DecodeError(f"bad journal change {json.dumps(change)[:80]} ({err})", number) from err
+                apply_write(data, Op.from_record(record))
+            except MemoryOperationError as err:
+                raise DecodeError(
+                    f"bad journal record {json.dumps(record)[:80]} ({err.message})", number
+                ) from err
+    return data
 
 
 class JournalWriter:
@@ -125,16 +108,17 @@ class JournalWriter:
     then lose the last fraction of a second of steps, never tear the journal.
     """
 
-    def __init__(self, path: Path, base: str, sync_interval: float = 0.0) -> None:
+    def __init__(self, path: Path, base: str, sync_interval: float = 0.0, reset: bool = False) -> None:
         self.path = path
         self.size = 0
         self._sync_interval = sync_interval
-        self._header: bytes | None = json.dumps({"base": base}).encode() + b"\n"
+        header: dict[str, JSON] = {"base": base, "reset": True} if reset else {"base": base}
+        self._header: bytes | None = json.dumps(header).encode() + b"\n"
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o666)
         self._last_sync = 0.0
         self._dirty = False
 
-    def append(self, changes: list[Op]) -> None:
+    def append(self, changes: list[Record]) -> None:
         """Write one committed line."""
         line = _ENCODE_LINE(changes).encode() + b"\n"
         if self._header is not None:

@@ -2,36 +2,30 @@
 
 The file backend builds on it (the file is loaded into a ``DictStore`` and
 written back), so this module holds the one implementation of the operations
-over Python dicts.  Each mutation reports itself through ``_on_change`` so a
-subclass can journal it.
+over Python dicts.  Each write (an ``Op``, see :mod:`visor_mem.store.ops`)
+reports itself through ``_on_change`` so a subclass can journal it.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
-from visor_mem.store import semantics
+from visor_mem.errors import MemoryOperationError
 from visor_mem.store.base import JSON, Dump
-from visor_mem.store.semantics import MISSING, copy_json
+from visor_mem.store.ops import Entry, Op, OpMethods, plan
+from visor_mem.store.semantics import Quotas, copy_json
 
-
-@dataclass(frozen=True)
-class Entry:
-    """A stored value and the epoch second it expires at (None: never)."""
-
-    value: JSON
-    expires_at: float | None = None
+__all__ = ["DictStore", "Entry", "apply_write", "new_memory_store"]
 
 
 Namespace = dict[str, Entry]
 Undo = Callable[[], None]
 
 
-class DictStore:
+class DictStore(OpMethods):
     """Namespaces of entries held in process memory."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
@@ -76,42 +70,21 @@ class DictStore:
 
     # -- writes ----------------------------------------------------------
 
-    def set(self, key: str, value: JSON, namespace: str, ttl: float | None = None) -> JSON:
-        stored = copy_json(value)
-        self._put(namespace, key, Entry(stored, self._expiry(ttl)))
-        return copy_json(stored)
+    def apply(self, batch: Sequence[Op], quotas: Quotas | None = None) -> list[JSON]:
+        """Plan the batch over the current dicts, then perform its writes (which cannot fail)."""
+        results, writes = plan(batch, self, self._clock(), quotas)
+        for write in writes:
+            self._write(write)
+        return results
 
-    def append(self, key: str, value: JSON, namespace: str, ttl: float | None = None) -> list[JSON]:
-        entry = self._live(namespace, key)
-        old = MISSING if entry is None else entry.value
-        new = semantics.appended(old, copy_json(value))
-        self._put(namespace, key, Entry(new, self._keep_expiry(entry, ttl)))
-        return copy_json(new)  # type: ignore[no-any-return]
+    def entry(self, namespace: str, key: str) -> Entry | None:
+        """The live entry (the ``ops.Reader`` view)."""
+        return self._live(namespace, key)
 
-    def increment(
-        self, key: str, amount: int | float, namespace: str, ttl: float | None = None
-    ) -> int | float:
-        entry = self._live(namespace, key)
-        old = MISSING if entry is None else entry.value
-        new = semantics.incremented(key, old, amount)
-        self._put(namespace, key, Entry(new, self._keep_expiry(entry, ttl)))
-        return new
-
-    def delete(self, key: str, namespace: str) -> bool:
-        entries = self._data.get(namespace)
-        if entries is None or self._live(namespace, key) is None:
-            return False
-        self._remember_deleted(namespace, key)
-        del entries[key]
-        self._on_change("delete", namespace, key, None)
-        return True
-
-    def clear(self, namespace: str) -> None:
-        if namespace not in self._data:
-            return
-        self._remember_namespace(namespace)
-        del self._data[namespace]
-        self._on_change("clear", namespace, None, None)
+    def count(self, namespace: str) -> int:
+        """Live keys of a namespace."""
+        self._purge(namespace)
+        return len(self._data.get(namespace, ()))
 
     def load_entry(self, namespace: str, key: str, entry: Entry) -> None:
         """Put an entry as read from disk, without journaling it."""
@@ -146,8 +119,24 @@ class DictStore:
 
     # -- helpers -----------------------------------------------------------
 
-    def _on_change(self, op: str, namespace: str, key: str | None, entry: Entry | None) -> None:
-        """Hook for subclasses that journal changes; the undo log replays through it too."""
+    def _on_change(self, write: Op) -> None:
+        """Hook for subclasses that journal writes; the undo log replays through it too."""
+
+    def _write(self, write: Op) -> None:
+        """Perform one resolved write (see ``ops.plan``), remembering how to undo it."""
+        namespace, key = write.namespace, write.key
+        if write.kind == "clear":
+            if namespace not in self._data:
+                return
+            self._remember_namespace(namespace)
+        elif write.kind == "delete":
+            self._remember_deleted(namespace, key or "")
+        elif namespace not in self._data:
+            self._remember_namespace(namespace)
+        else:
+            self._remember_key(namespace, key or "")
+        apply_write(self._data, write)
+        self._on_change(write)
 
     def _live(self, namespace: str, key: str) -> Entry | None:
         entries = self._data.get(namespace)
@@ -168,25 +157,7 @@ class DictStore:
         for key in expired:
             self._remember_key(namespace, key)
             del entries[key]
-            self._on_change("delete", namespace, key, None)
-
-    def _put(self, namespace: str, key: str, entry: Entry) -> None:
-        if namespace not in self._data:
-            self._remember_namespace(namespace)
-            self._data[namespace] = {}
-        else:
-            self._remember_key(namespace, key)
-        self._data[namespace][key] = entry
-        self._on_change("set", namespace, key, entry)
-
-    def _expiry(self, ttl: float | None) -> float | None:
-        return None if ttl is None else self._clock() + ttl
-
-    def _keep_expiry(self, entry: Entry | None, ttl: float | None) -> float | None:
-        """A new ttl wins; otherwise an updated key keeps its expiry."""
-        if ttl is not None or entry is None:
-            return self._expiry(ttl)
-        return entry.expires_at
+            self._on_change(Op("delete", namespace, key))
 
     def _remember_key(self, namespace: str, key: str) -> None:
         if self._undo is None:
@@ -212,11 +183,11 @@ class DictStore:
         entries = self._data.setdefault(namespace, {})
         moved = {k: entries.pop(k) for k in followers if k in entries}
         entries[key] = entry
-        self._on_change("set", namespace, key, entry)
+        self._on_change(_set(namespace, key, entry))
         for follower, moved_entry in moved.items():
             entries[follower] = moved_entry
-            self._on_change("delete", namespace, follower, None)
-            self._on_change("set", namespace, follower, moved_entry)
+            self._on_change(Op("delete", namespace, follower))
+            self._on_change(_set(namespace, follower, moved_entry))
 
     def _remember_namespace(self, namespace: str) -> None:
         if self._undo is None:
@@ -227,23 +198,39 @@ class DictStore:
     def _restore_key(self, namespace: str, key: str, entry: Entry) -> None:
         entries = self._data.setdefault(namespace, {})
         entries[key] = entry
-        self._on_change("set", namespace, key, entry)
+        self._on_change(_set(namespace, key, entry))
 
     def _drop_key(self, namespace: str, key: str) -> None:
         entries = self._data.get(namespace)
         if entries is not None and entries.pop(key, None) is not None:
-            self._on_change("delete", namespace, key, None)
+            self._on_change(Op("delete", namespace, key))
 
     def _restore_layout(self, snapshot: dict[str, Namespace]) -> None:
         """Undo a namespace creation or removal, keeping namespace order."""
         for namespace in [ns for ns in self._data if ns not in snapshot]:
-            self._on_change("clear", namespace, None, None)
+            self._on_change(Op("clear", namespace))
         for namespace, entries in snapshot.items():
             if namespace not in self._data:
-                self._on_change("clear", namespace, None, None)
+                self._on_change(Op("clear", namespace))
                 for key, entry in entries.items():
-                    self._on_change("set", namespace, key, entry)
+                    self._on_change(_set(namespace, key, entry))
         self._data = dict(snapshot)
+
+
+def _set(namespace: str, key: str, entry: Entry) -> Op:
+    return Op("set", namespace, key, entry.value, expires_at=entry.expires_at)
+
+
+def apply_write(data: dict[str, Namespace], write: Op) -> None:
+    """Perform a resolved write on namespaces of entries (the dict store, journal replay)."""
+    if write.kind == "clear":
+        data.pop(write.namespace, None)
+    elif write.kind == "delete":
+        data.get(write.namespace, {}).pop(write.key or "", None)
+    elif write.kind == "set":
+        data.setdefault(write.namespace, {})[write.key or ""] = Entry(write.value, write.expires_at)
+    else:
+        raise MemoryOperationError(f"'{write.kind}' is not a resolved write")
 
 
 def new_memory_store(clock: Callable[[], float] = time.time, **_: Any) -> DictStore:

@@ -25,15 +25,15 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from visor_mem.errors import StoreError
-from visor_mem.store import semantics
 from visor_mem.store.base import JSON, Dump, StoreSettings
-from visor_mem.store.semantics import MISSING, copy_json
+from visor_mem.store.ops import Entry, Op, OpMethods, plan
+from visor_mem.store.semantics import Quotas
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
 PREFIX = "visor:"
@@ -69,60 +69,113 @@ return out
 """
 )
 
-# KEYS: values, order, expiry, seq, namespaces, nsseq
-# ARGV: now, namespace, key, check ('1': compare first), expected value, expected expiry,
-#       new value, new expiry ('' = none).  A missing value or expiry reads as ''.
-# Returns {1}, or {0, current value, current expiry} when the comparison failed.
-_PUT = (
-    _PURGE
+# The batch scripts build key names from ARGV[1] (the prefix) and namespace names.
+_NAMES = """
+local P = ARGV[1]
+local function k(ns, part) return P .. 'ns:' .. ns .. ':' .. part end
+local function purge(ns, now)
+  local dead = redis.call('ZRANGEBYSCORE', k(ns, 'expiry'), '-inf', now)
+  for _, key in ipairs(dead) do
+    redis.call('HDEL', k(ns, 'values'), key)
+    redis.call('ZREM', k(ns, 'order'), key)
+    redis.call('ZREM', k(ns, 'expiry'), key)
+  end
+end
+"""
+
+# ARGV: prefix, now, then (namespace, key) pairs.  Returns {value, expiry} per pair ('' : none).
+_FETCH = (
+    _NAMES
     + """
-if ARGV[4] == '1' then
-  local cur = redis.call('HGET', KEYS[1], ARGV[3]) or ''
-  local exp = redis.call('ZSCORE', KEYS[3], ARGV[3]) or ''
-  if cur ~= ARGV[5] or exp ~= ARGV[6] then return {0, cur, exp} end
+local out, seen = {}, {}
+for i = 3, #ARGV, 2 do
+  local ns, key = ARGV[i], ARGV[i + 1]
+  if not seen[ns] then purge(ns, ARGV[2]); seen[ns] = true end
+  out[#out + 1] = redis.call('HGET', k(ns, 'values'), key) or ''
+  out[#out + 1] = redis.call('ZSCORE', k(ns, 'expiry'), key) or ''
 end
-redis.call('HSET', KEYS[1], ARGV[3], ARGV[7])
-if not redis.call('ZSCORE', KEYS[2], ARGV[3]) then
-  redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[4]), ARGV[3])
-end
-if ARGV[8] == '' then
-  redis.call('ZREM', KEYS[3], ARGV[3])
-else
-  redis.call('ZADD', KEYS[3], ARGV[8], ARGV[3])
-end
-if not redis.call('ZSCORE', KEYS[5], ARGV[2]) then
-  redis.call('ZADD', KEYS[5], redis.call('INCR', KEYS[6]), ARGV[2])
-end
-return {1}
+return out
 """
 )
 
-# KEYS: values, order, expiry; ARGV: now, key
-_DELETE = (
-    _PURGE
+# ARGV: prefix, now, namespace.  Returns {count, version, key...}.
+_SHAPE = (
+    _NAMES
     + """
-if redis.call('HDEL', KEYS[1], ARGV[2]) == 1 then
-  redis.call('ZREM', KEYS[2], ARGV[2])
-  redis.call('ZREM', KEYS[3], ARGV[2])
-  return 1
-end
-return 0
+local ns = ARGV[3]
+purge(ns, ARGV[2])
+local out = {redis.call('HLEN', k(ns, 'values')), redis.call('GET', k(ns, 'ver')) or '0'}
+for _, key in ipairs(redis.call('ZRANGE', k(ns, 'order'), 0, -1)) do out[#out + 1] = key end
+return out
 """
 )
 
-# KEYS: values, order, expiry, seq, namespaces; ARGV: namespace
-_CLEAR = """
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-redis.call('ZREM', KEYS[5], ARGV[1])
+# ARGV: prefix, now, number of expectation fields, expectations, writes.
+#   expectations: 'k' ns key value expiry | 'n' ns count | 'v' ns version
+#   writes: 's' ns key value expiry | 'd' ns key | 'c' ns
+# Everything is checked before anything is written: returns 0 (nothing written)
+# when another client changed what the batch read, else 1.
+_APPLY = (
+    _NAMES
+    + """
+local now, last = ARGV[2], 3 + tonumber(ARGV[3])
+local i, seen = 4, {}
+local function arg(n) return ARGV[i + n] end
+while i <= last do
+  local ns = arg(1)
+  if not seen[ns] then purge(ns, now); seen[ns] = true end
+  if arg(0) == 'k' then
+    local cur = redis.call('HGET', k(ns, 'values'), arg(2)) or ''
+    local exp = redis.call('ZSCORE', k(ns, 'expiry'), arg(2)) or ''
+    if cur ~= arg(3) or exp ~= arg(4) then return 0 end
+    i = i + 5
+  elseif arg(0) == 'n' then
+    if tostring(redis.call('HLEN', k(ns, 'values'))) ~= arg(2) then return 0 end
+    i = i + 3
+  else
+    if (redis.call('GET', k(ns, 'ver')) or '0') ~= arg(2) then return 0 end
+    i = i + 3
+  end
+end
+while i <= #ARGV do
+  local ns = arg(1)
+  if not seen[ns] then purge(ns, now); seen[ns] = true end
+  redis.call('INCR', k(ns, 'ver'))
+  if arg(0) == 's' then
+    redis.call('HSET', k(ns, 'values'), arg(2), arg(3))
+    if not redis.call('ZSCORE', k(ns, 'order'), arg(2)) then
+      redis.call('ZADD', k(ns, 'order'), redis.call('INCR', k(ns, 'seq')), arg(2))
+    end
+    if arg(4) == '' then
+      redis.call('ZREM', k(ns, 'expiry'), arg(2))
+    else
+      redis.call('ZADD', k(ns, 'expiry'), arg(4), arg(2))
+    end
+    if not redis.call('ZSCORE', P .. 'namespaces', ns) then
+      redis.call('ZADD', P .. 'namespaces', redis.call('INCR', P .. 'nsseq'), ns)
+    end
+    i = i + 5
+  elseif arg(0) == 'd' then
+    redis.call('HDEL', k(ns, 'values'), arg(2))
+    redis.call('ZREM', k(ns, 'order'), arg(2))
+    redis.call('ZREM', k(ns, 'expiry'), arg(2))
+    i = i + 3
+  else
+    redis.call('DEL', k(ns, 'values'), k(ns, 'order'), k(ns, 'expiry'), k(ns, 'seq'))
+    redis.call('ZREM', P .. 'namespaces', ns)
+    i = i + 2
+  end
+end
 return 1
 """
+)
 
 _SCRIPTS = {
     "read": _READ,
     "entries": _ENTRIES,
-    "put": _PUT,
-    "delete": _DELETE,
-    "clear": _CLEAR,
+    "fetch": _FETCH,
+    "shape": _SHAPE,
+    "apply": _APPLY,
 }
 
 
@@ -134,7 +187,7 @@ def _encode(value: JSON) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-class RedisStore:
+class RedisStore(OpMethods):
     """A store in one Redis database."""
 
     def __init__(self, url: str, clock: Callable[[], float] = time.time) -> None:
@@ -148,7 +201,7 @@ class RedisStore:
 
     def get(self, key: str, namespace: str) -> JSON:
         raw, _ = self._read(namespace, key)
-        return None if raw is None else json.loads(raw)
+        return None if raw is None else self.decode(raw, namespace, key)
 
     def has(self, key: str, namespace: str) -> bool:
         return self._read(namespace, key)[0] is not None
@@ -158,7 +211,17 @@ class RedisStore:
 
     def get_all(self, namespace: str) -> dict[str, JSON]:
         flat = self._run("entries", self._ns_keys(namespace), [self._clock()])
-        return {_text(flat[i]): json.loads(flat[i + 1]) for i in range(0, len(flat), 2)}
+        pairs = ((_text(flat[i]), _text(flat[i + 1])) for i in range(0, len(flat), 2))
+        return {key: self.decode(text, namespace, key) for key, text in pairs}
+
+    def decode(self, text: str, namespace: str, key: str) -> JSON:
+        """A stored JSON text; StoreError when something else wrote the key."""
+        try:
+            return json.loads(text)
+        except ValueError as err:
+            raise StoreError(
+                f"redis {self.url}: key '{key}' of namespace '{namespace}' does not hold JSON ({err})"
+            ) from None
 
     def namespaces(self) -> list[str]:
         return [_text(name) for name in self._redis(lambda c: c.zrange(PREFIX + "namespaces", 0, -1))]
@@ -168,33 +231,25 @@ class RedisStore:
 
     # -- writes ------------------------------------------------------------
 
-    def set(self, key: str, value: JSON, namespace: str, ttl: float | None = None) -> JSON:
-        stored = copy_json(value)
-        self._remember(namespace)
-        self._put(namespace, key, stored, self._expiry(ttl), None)
-        return stored
+    def apply(self, batch: Sequence[Op], quotas: Quotas | None = None) -> list[JSON]:
+        """Plan over one fetch of the keys the batch names, then check-and-write in one script.
 
-    def append(self, key: str, value: JSON, namespace: str, ttl: float | None = None) -> list[JSON]:
-        item = copy_json(value)
-        new: list[JSON] = self._update(namespace, key, ttl, lambda old: semantics.appended(old, item))
-        return new
-
-    def increment(
-        self, key: str, amount: int | float, namespace: str, ttl: float | None = None
-    ) -> int | float:
-        new: int | float = self._update(
-            namespace, key, ttl, lambda old: semantics.incremented(key, old, amount)
-        )
-        return new
-
-    def delete(self, key: str, namespace: str) -> bool:
-        self._remember(namespace)
-        return bool(self._run("delete", self._ns_keys(namespace), [self._clock(), key]))
-
-    def clear(self, namespace: str) -> None:
-        self._remember(namespace)
-        keys = [*self._ns_keys(namespace), self._key(namespace, "seq"), PREFIX + "namespaces"]
-        self._run("clear", keys, [namespace])
+        The script writes only if nothing the plan read has changed meanwhile;
+        otherwise the batch is planned again from fresh state (optimistic
+        concurrency: the value rules stay in Python, in one place).
+        """
+        for attempt in range(CAS_ATTEMPTS):
+            now = self._clock()
+            snapshot = _Snapshot(self, batch, now)
+            results, writes = plan(batch, snapshot, now, quotas)
+            if not writes:
+                return results
+            for namespace in dict.fromkeys(write.namespace for write in writes):
+                self._remember(namespace)
+            if self._run("apply", [], [PREFIX, now, *snapshot.expectations(), *_write_args(writes)]):
+                return results
+            time.sleep(random.uniform(0, 0.0002 * min(attempt + 1, 10)))  # noqa: S311 - jitter
+        raise StoreError(f"redis {self.url}: the keys kept changing; gave up after {CAS_ATTEMPTS} tries")
 
     # -- transactions and durability ------------------------------------------
 
@@ -249,41 +304,6 @@ class RedisStore:
         text = _text(raw)
         return (text or None), _text(expiry)
 
-    def _put(
-        self, namespace: str, key: str, value: JSON, expiry: str, expected: tuple[str, str] | None
-    ) -> tuple[str, str] | None:
-        """Write; with ``expected``, only if the key still holds it (else return what it holds)."""
-        keys = [
-            *self._ns_keys(namespace),
-            self._key(namespace, "seq"),
-            PREFIX + "namespaces",
-            PREFIX + "nsseq",
-        ]
-        check = ["1", *expected] if expected is not None else ["0", "", ""]
-        args = [self._clock(), namespace, key, *check, _encode(value), expiry]
-        reply = self._run("put", keys, args)
-        return None if reply[0] == 1 else (_text(reply[1]), _text(reply[2]))
-
-    def _update(self, namespace: str, key: str, ttl: float | None, compute: Callable[[JSON], JSON]) -> Any:
-        """Compute with the value rules and compare-and-set; on a lost race, retry
-        from the state the failed write returned, after a short random pause."""
-        self._remember(namespace)
-        raw, expiry = self._read(namespace, key)
-        current = (raw or "", expiry)
-        for attempt in range(CAS_ATTEMPTS):
-            old = json.loads(current[0]) if current[0] else MISSING
-            new = compute(old)
-            kept = current[1] if ttl is None and current[0] else self._expiry(ttl)
-            lost = self._put(namespace, key, new, kept, current)
-            if lost is None:
-                return new
-            current = lost
-            time.sleep(random.uniform(0, 0.0002 * min(attempt + 1, 10)))  # noqa: S311 - jitter
-        raise StoreError(f"redis {self.url}: key '{key}' kept changing; gave up after {CAS_ATTEMPTS} tries")
-
-    def _expiry(self, ttl: float | None) -> str:
-        return "" if ttl is None else repr(self._clock() + ttl)
-
     def _remember(self, namespace: str) -> None:
         """Inside a transaction, snapshot a namespace before its first change."""
         if self._snapshots is None or namespace in self._snapshots:
@@ -321,6 +341,75 @@ class RedisStore:
             pipe.execute()
 
         self._redis(write)
+
+
+class _Snapshot:
+    """The state a batch is planned over (an ``ops.Reader``), and what the plan read of it."""
+
+    def __init__(self, store: RedisStore, batch: Sequence[Op], now: float) -> None:
+        self._store = store
+        self._now = now
+        self._entries: dict[tuple[str, str], tuple[str, str]] = {}
+        self._shapes: dict[str, tuple[int, str, list[str]]] = {}
+        self._counted: set[str] = set()
+        self._listed: set[str] = set()
+        self._fetch(list(dict.fromkeys((op.namespace, op.key) for op in batch if op.key is not None)))
+
+    def entry(self, namespace: str, key: str) -> Entry | None:
+        if (namespace, key) not in self._entries:
+            self._fetch([(namespace, key)])
+        text, expiry = self._entries[namespace, key]
+        if not text:
+            return None
+        return Entry(self._store.decode(text, namespace, key), float(expiry) if expiry else None)
+
+    def count(self, namespace: str) -> int:
+        self._counted.add(namespace)
+        return self._shape(namespace)[0]
+
+    def keys(self, namespace: str) -> list[str]:
+        self._listed.add(namespace)
+        return list(self._shape(namespace)[2])
+
+    def expectations(self) -> list[Any]:
+        """The script's arguments that check nothing read has changed: count first, then the rest."""
+        fields: list[Any] = []
+        for (namespace, key), (text, expiry) in self._entries.items():
+            fields += ["k", namespace, key, text, expiry]
+        for namespace in self._counted:
+            fields += ["n", namespace, self._shapes[namespace][0]]
+        for namespace in self._listed:
+            fields += ["v", namespace, self._shapes[namespace][1]]
+        return [len(fields), *fields]
+
+    def _fetch(self, places: list[tuple[str, str | None]]) -> None:
+        if not places:
+            return
+        flat = self._store._run(
+            "fetch", [], [PREFIX, self._now, *[part for place in places for part in place]]
+        )
+        for index, place in enumerate(places):
+            self._entries[place] = (_text(flat[2 * index]), _text(flat[2 * index + 1]))  # type: ignore[index]
+
+    def _shape(self, namespace: str) -> tuple[int, str, list[str]]:
+        if namespace not in self._shapes:
+            reply = self._store._run("shape", [], [PREFIX, self._now, namespace])
+            self._shapes[namespace] = (int(reply[0]), _text(reply[1]), [_text(key) for key in reply[2:]])
+        return self._shapes[namespace]
+
+
+def _write_args(writes: list[Op]) -> list[Any]:
+    """The script's arguments for the resolved writes."""
+    args: list[Any] = []
+    for write in writes:
+        if write.kind == "set":
+            expiry = "" if write.expires_at is None else repr(write.expires_at)
+            args += ["s", write.namespace, write.key, _encode(write.value), expiry]
+        elif write.kind == "delete":
+            args += ["d", write.namespace, write.key]
+        else:
+            args += ["c", write.namespace]
+    return args
 
 
 def _connect(url: str) -> Any:

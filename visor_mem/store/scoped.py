@@ -1,21 +1,24 @@
 """``Memory``: the one memory API every context uses.
 
-Memory steps, Liquid filters, JavaScript (through the replay of its recorded
+Memory steps, Liquid filters, JavaScript (through a batch of its recorded
 operations) and the ``visor memory`` CLI all call this class, so the default
-namespace, JSON checking, quotas and error policy are decided in one place.
+namespace, quotas and error policy are decided in one place; every write is a
+batch of ``Op`` (:mod:`visor_mem.store.ops`) handed to ``Store.apply``.
 It also counts mutations (``revision``) and remembers which keys changed, so
 the JavaScript sandbox can bring its mirror of the store up to date cheaply.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from visor_mem.errors import MemoryOperationError
 from visor_mem.store.base import JSON, Dump, Store
-from visor_mem.store.semantics import copy_json, encoded_size
+from visor_mem.store.ops import KINDS, Op
+from visor_mem.store.semantics import NamespaceLimits
+
+__all__ = ["Change", "Memory", "NamespaceLimits"]
 
 _CHANGE_LOG_LIMIT = 4096
 
@@ -23,14 +26,6 @@ _CHANGE_LOG_LIMIT = 4096
 KeyList = list[str]
 ValueList = list[JSON]
 ChangeList = list["Change"]
-
-
-@dataclass(frozen=True)
-class NamespaceLimits:
-    """Quotas of one namespace (None: unlimited)."""
-
-    max_keys: int | None = None
-    max_value_bytes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -83,25 +78,25 @@ class Memory:
 
     # -- writes ------------------------------------------------------------
 
+    def apply(self, batch: Sequence[Op]) -> ValueList:
+        """Apply operations atomically (all or none) with this memory's quotas; their results.
+
+        An operation whose namespace is ``""`` uses the default namespace.
+        """
+        ops = [op if op.namespace else replace(op, namespace=self.default_namespace) for op in batch]
+        results = self.store.apply(ops, self._limits)
+        for op in ops:
+            if KINDS[op.kind].writes:
+                self._changed(op.namespace, op.key if op.key is not None and op.kind != "clear" else None)
+        return results
+
     def set(self, key: str, value: JSON, namespace: str | None = None, ttl: float | None = None) -> JSON:
-        ns = self.ns(namespace)
-        value = copy_json(value, f"value of '{key}'")
-        self._check_new_key(ns, key)
-        self._check_size(ns, key, value)
-        result = self.store.set(key, value, ns, ttl)
-        self._changed(ns, key)
-        return result
+        return self._one(Op("set", self.ns(namespace), key, value, ttl))
 
     def append(
         self, key: str, value: JSON, namespace: str | None = None, ttl: float | None = None
     ) -> ValueList:
-        ns = self.ns(namespace)
-        value = copy_json(value, f"value of '{key}'")
-        self._check_new_key(ns, key)
-        with self.store.transaction():
-            result = self.store.append(key, value, ns, ttl)
-            self._check_size(ns, key, result)
-        self._changed(ns, key)
+        result: ValueList = self._one(Op("append", self.ns(namespace), key, value, ttl))
         return result
 
     def increment(
@@ -111,23 +106,17 @@ class Memory:
         namespace: str | None = None,
         ttl: float | None = None,
     ) -> int | float:
-        ns = self.ns(namespace)
-        self._check_new_key(ns, key)
-        result = self.store.increment(key, amount, ns, ttl)
-        self._changed(ns, key)
+        result: int | float = self._one(Op("increment", self.ns(namespace), key, amount, ttl))
         return result
 
     def delete(self, key: str, namespace: str | None = None) -> bool:
-        ns = self.ns(namespace)
-        existed = self.store.delete(key, ns)
-        if existed:
-            self._changed(ns, key)
-        return existed
+        return bool(self._one(Op("delete", self.ns(namespace), key)))
 
     def clear(self, namespace: str | None = None) -> None:
-        ns = self.ns(namespace)
-        self.store.clear(ns)
-        self._changed(ns, None)
+        self._one(Op("clear", self.ns(namespace)))
+
+    def _one(self, op: Op) -> JSON:
+        return self.apply([op])[0]
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -162,30 +151,3 @@ class Memory:
         self.revision += 1
         self._changes = []
         self._changes_start = self.revision
-
-    # -- quotas -------------------------------------------------------------
-
-    def _limits_of(self, namespace: str) -> NamespaceLimits | None:
-        return self._limits.get(namespace) or self._limits.get("*")
-
-    def _check_size(self, namespace: str, key: str, value: JSON) -> None:
-        limits = self._limits_of(namespace)
-        if limits is None or limits.max_value_bytes is None:
-            return
-        size = encoded_size(value)
-        if size > limits.max_value_bytes:
-            raise MemoryOperationError(
-                f"value of '{key}' is {size} bytes, over the {limits.max_value_bytes}-byte "
-                f"limit of namespace '{namespace}'; nothing was stored"
-            )
-
-    def _check_new_key(self, namespace: str, key: str) -> None:
-        limits = self._limits_of(namespace)
-        if limits is None or limits.max_keys is None or self.store.has(key, namespace):
-            return
-        count = len(self.store.keys(namespace))
-        if count >= limits.max_keys:
-            raise MemoryOperationError(
-                f"namespace '{namespace}' already holds {count} keys (max_keys "
-                f"{limits.max_keys}); '{key}' was not stored"
-            )

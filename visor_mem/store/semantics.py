@@ -1,14 +1,16 @@
-"""The value rules of memory operations, as pure functions.
+"""The rules of memory operations, as pure functions: values, expiry, quotas.
 
-Every backend and the JavaScript memory API (``expr/js_prelude.js`` mirrors
-these rules) compute new values with the same rules, so an operation means one
-thing in every context.  Errors are :class:`MemoryOperationError`.
+Every backend applies operations through :mod:`visor_mem.store.ops`, which
+computes with these rules, so an operation means one thing in every context.
+Errors are :class:`MemoryOperationError`.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from visor_mem.errors import MemoryOperationError
@@ -110,3 +112,62 @@ def js_number(number: int | float) -> int | float:
 def encoded_size(value: JSON) -> int:
     """Size in bytes of the compact JSON encoding (what quotas measure)."""
     return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+# -- expiry -----------------------------------------------------------------------
+
+
+def expiry_of(
+    kind: str, old_expires_at: float | None, exists: bool, ttl: float | None, now: float
+) -> float | None:
+    """When a written key expires: a new ttl wins; ``set`` without one never expires;
+    ``append`` / ``increment`` of a live key keep its expiry."""
+    if ttl is not None:
+        return now + ttl
+    if kind == "set" or not exists:
+        return None
+    return old_expires_at
+
+
+# -- quotas -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NamespaceLimits:
+    """Quotas of one namespace (None: unlimited)."""
+
+    max_keys: int | None = None
+    max_value_bytes: int | None = None
+
+
+Quotas = Mapping[str, NamespaceLimits]
+"""Namespace → its limits; ``"*"`` applies to namespaces without their own."""
+
+
+def limits_for(quotas: Quotas | None, namespace: str) -> NamespaceLimits | None:
+    """The limits of a namespace, if any."""
+    if not quotas:
+        return None
+    return quotas.get(namespace) or quotas.get("*")
+
+
+def check_new_key(limits: NamespaceLimits | None, namespace: str, key: str, count: int) -> None:
+    """A key that does not exist yet may be added while the namespace holds fewer than max_keys."""
+    if limits is None or limits.max_keys is None or count < limits.max_keys:
+        return
+    raise MemoryOperationError(
+        f"namespace '{namespace}' already holds {count} keys (max_keys "
+        f"{limits.max_keys}); '{key}' was not stored"
+    )
+
+
+def check_size(limits: NamespaceLimits | None, namespace: str, key: str, value: JSON) -> None:
+    """A value (as compact JSON) may not exceed max_value_bytes."""
+    if limits is None or limits.max_value_bytes is None:
+        return
+    size = encoded_size(value)
+    if size > limits.max_value_bytes:
+        raise MemoryOperationError(
+            f"value of '{key}' is {size} bytes, over the {limits.max_value_bytes}-byte "
+            f"limit of namespace '{namespace}'; nothing was stored"
+        )

@@ -18,15 +18,15 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from visor_mem.errors import StoreError
-from visor_mem.store import semantics
 from visor_mem.store.base import JSON, Dump, StoreSettings
-from visor_mem.store.semantics import MISSING, copy_json
+from visor_mem.store.ops import Entry, Op, OpMethods, plan, writes_anything
+from visor_mem.store.semantics import Quotas
 
 SCHEMA_VERSION = "1"
 BUSY_TIMEOUT_S = 60.0
@@ -59,7 +59,7 @@ def _encode(value: JSON) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-class SqliteStore:
+class SqliteStore(OpMethods):
     """A store in one SQLite database file."""
 
     def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
@@ -102,38 +102,27 @@ class SqliteStore:
 
     # -- writes ------------------------------------------------------------
 
-    def set(self, key: str, value: JSON, namespace: str, ttl: float | None = None) -> JSON:
-        stored = copy_json(value)
-        with self._writing() as db:
-            self._put(db, namespace, key, stored, self._expiry(ttl))
-        return stored
+    def apply(self, batch: Sequence[Op], quotas: Quotas | None = None) -> list[JSON]:
+        """Plan and write the batch in one transaction (a read snapshot when it only reads)."""
+        with self._writing() if writes_anything(batch) else self._reading() as db:
+            results, writes = plan(batch, self, self._clock(), quotas)
+            for write in writes:
+                _WRITES[write.kind](db, write)
+        return results
 
-    def append(self, key: str, value: JSON, namespace: str, ttl: float | None = None) -> list[JSON]:
-        item = copy_json(value)
-        with self._writing() as db:
-            old, expires_at = self._current(db, namespace, key)
-            new = semantics.appended(old, item)
-            self._put(db, namespace, key, new, self._keep_expiry(old, expires_at, ttl))
-        return new
+    def entry(self, namespace: str, key: str) -> Entry | None:
+        """The live entry (the ``ops.Reader`` view)."""
+        row = self._row(key, namespace)
+        return None if row is None else Entry(json.loads(row[0]), row[1])
 
-    def increment(
-        self, key: str, amount: int | float, namespace: str, ttl: float | None = None
-    ) -> int | float:
-        with self._writing() as db:
-            old, expires_at = self._current(db, namespace, key)
-            new = semantics.incremented(key, old, amount)
-            self._put(db, namespace, key, new, self._keep_expiry(old, expires_at, ttl))
-        return new
-
-    def delete(self, key: str, namespace: str) -> bool:
-        with self._writing() as db:
-            cursor = db.execute("DELETE FROM visor_entries WHERE namespace = ? AND key = ?", (namespace, key))
-            return cursor.rowcount > 0
-
-    def clear(self, namespace: str) -> None:
-        with self._writing() as db:
-            db.execute("DELETE FROM visor_entries WHERE namespace = ?", (namespace,))
-            db.execute("DELETE FROM visor_namespaces WHERE name = ?", (namespace,))
+    def count(self, namespace: str) -> int:
+        """Live keys of a namespace."""
+        with self._reading() as db:
+            row = db.execute(
+                f"SELECT COUNT(*) FROM visor_entries WHERE namespace = ? AND {_LIVE}",  # noqa: S608
+                (namespace, self._clock()),
+            ).fetchone()
+        return int(row[0])
 
     # -- transactions and durability ----------------------------------------
 
@@ -226,30 +215,6 @@ class SqliteStore:
             ).fetchall()
         return [(key, value) for key, value in rows]
 
-    def _current(self, db: sqlite3.Connection, namespace: str, key: str) -> tuple[JSON, float | None]:
-        """The live value (``MISSING`` when absent) and its expiry, inside a write."""
-        row = db.execute(
-            "SELECT value, expires_at FROM visor_entries WHERE namespace = ? AND key = ?",
-            (namespace, key),
-        ).fetchone()
-        return (MISSING, None) if row is None else (json.loads(row[0]), row[1])
-
-    def _put(
-        self, db: sqlite3.Connection, namespace: str, key: str, value: JSON, expires_at: float | None
-    ) -> None:
-        db.execute(
-            "INSERT OR IGNORE INTO visor_namespaces (name, seq) "
-            "VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM visor_namespaces))",
-            (namespace,),
-        )
-        db.execute(
-            "INSERT INTO visor_entries (namespace, key, value, expires_at, seq) VALUES (?, ?, ?, ?, "
-            "(SELECT COALESCE(MAX(seq), 0) + 1 FROM visor_entries WHERE namespace = ?)) "
-            "ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, "
-            "expires_at = excluded.expires_at",
-            (namespace, key, _encode(value), expires_at, namespace),
-        )
-
     def _purge_expired(self) -> None:
         """Expired keys are invisible to reads; each write transaction deletes them."""
         self._db.execute(
@@ -257,14 +222,38 @@ class SqliteStore:
             (self._clock(),),
         )
 
-    def _expiry(self, ttl: float | None) -> float | None:
-        return None if ttl is None else self._clock() + ttl
 
-    def _keep_expiry(self, old: JSON, expires_at: float | None, ttl: float | None) -> float | None:
-        """A new ttl wins; otherwise an updated key keeps its expiry."""
-        if ttl is not None or old is MISSING:
-            return self._expiry(ttl)
-        return expires_at
+def _put(db: sqlite3.Connection, write: Op) -> None:
+    namespace, key = write.namespace, write.key
+    db.execute(
+        "INSERT OR IGNORE INTO visor_namespaces (name, seq) "
+        "VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM visor_namespaces))",
+        (namespace,),
+    )
+    db.execute(
+        "INSERT INTO visor_entries (namespace, key, value, expires_at, seq) VALUES (?, ?, ?, ?, "
+        "(SELECT COALESCE(MAX(seq), 0) + 1 FROM visor_entries WHERE namespace = ?)) "
+        "ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, "
+        "expires_at = excluded.expires_at",
+        (namespace, key, _encode(write.value), write.expires_at, namespace),
+    )
+
+
+def _delete(db: sqlite3.Connection, write: Op) -> None:
+    db.execute("DELETE FROM visor_entries WHERE namespace = ? AND key = ?", (write.namespace, write.key))
+
+
+def _clear(db: sqlite3.Connection, write: Op) -> None:
+    db.execute("DELETE FROM visor_entries WHERE namespace = ?", (write.namespace,))
+    db.execute("DELETE FROM visor_namespaces WHERE name = ?", (write.namespace,))
+
+
+_WRITES: dict[str, Callable[[sqlite3.Connection, Op], None]] = {
+    "set": _put,
+    "delete": _delete,
+    "clear": _clear,
+}
+"""Resolved write kind (see ``ops.plan``) → its SQL."""
 
 
 @contextmanager
