@@ -95,3 +95,10 @@ def test_step_cells(case: StepCase) -> None:
 def test_summary_line() -> None:
     assert fmt.summary_line(sample_result()) == "failed: 5 steps (3 success, 1 failed, 1 skipped) in 1.60 s"
     assert fmt.summary_line(all_good()) == "ok: 1 steps (1 success, 0 failed, 0 skipped) in 3.0 ms"
+
+
+def test_a_map_step_is_labelled_with_its_item_counts() -> None:
+    items = {"items": 4, "success": 2, "failed": 1, "skipped": 1}
+    step = StepResult(name="each", status="failed", runs=5, items=items)
+    assert fmt.step_label(step) == "each [2/4 items ok, 1 failed, 1 skipped]"
+    assert step.to_json()["forEach"] == items

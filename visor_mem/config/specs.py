@@ -80,6 +80,8 @@ class StepSpec:
     timeout: float | None = None
     tags: tuple[str, ...] = ()
     group: str | None = None
+    for_each: bool = False
+    fanout_mode: str | None = None
 
     def hooks(self) -> dict[str, HookSpec]:
         """The routing hooks that are set, by field name."""

@@ -143,6 +143,18 @@ class StepBase(Model):
         None, description="Accepted for Visor compatibility; ignored."
     )
 
+    for_each: bool = Field(
+        False,
+        alias="forEach",
+        description="The output is a list: dependents run per item (map) or once (reduce).",
+    )
+    fanout: Literal["map", "reduce"] | None = Field(
+        None,
+        description="Under a forEach parent: run once per item (map) or once for all (reduce). "
+        "Default by type: command maps; memory, script, log and noop reduce.",
+    )
+    reduce: bool | None = Field(None, description="Alias for fanout: reduce (true) or map (false).")
+
     _normalise_depends = field_validator("depends_on", mode="before")(as_list)
     _normalise_tags = field_validator("tags", mode="before")(as_list)
 
@@ -158,6 +170,15 @@ class StepBase(Model):
         """The routing hooks that are set, by field name."""
         found = {"on_success": self.on_success, "on_fail": self.on_fail, "on_finish": self.on_finish}
         return {name: hook for name, hook in found.items() if hook is not None}
+
+    @property
+    def fanout_mode(self) -> str | None:
+        """``fanout``, or what the ``reduce`` alias says; None: the type's default."""
+        if self.fanout is not None:
+            return self.fanout
+        if self.reduce is None:
+            return None
+        return "reduce" if self.reduce else "map"
 
 
 class MemoryStepModel(StepBase):

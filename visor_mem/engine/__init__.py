@@ -90,7 +90,7 @@ def _run_with_store(loaded: LoadedConfig, options: RunOptions, store: Store, sta
         memory=memory,
         session=session,
         store=store,
-        record_output=ctx.outputs.record,
+        outputs=ctx.outputs,
         env=env,
         sink=options.on_event,
         max_runs=spec.limits.max_runs_per_step,

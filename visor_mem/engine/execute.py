@@ -7,16 +7,18 @@ Routing is not done here (see ``routing.py``); this module only answers
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from visor_mem.config.loaded import LoadedConfig
 from visor_mem.config.specs import StepSpec
 from visor_mem.engine.events import EventSink, LogMessage, StepStarted
+from visor_mem.engine.foreach import as_items
 from visor_mem.engine.plan import Plan
 from visor_mem.engine.resolve import Resolver
 from visor_mem.errors import LoopBudgetExceeded, StepFailed, VisorError
+from visor_mem.expr.context import OutputLedger
 from visor_mem.steps import ParallelKind, StepCall, StepKind
 from visor_mem.steps.base import Evaluator
 from visor_mem.store.base import JSON, Store
@@ -37,7 +39,7 @@ class Services:
     memory: Memory
     session: Memory
     store: Store
-    record_output: Callable[[str, JSON], None]
+    outputs: OutputLedger
     env: Mapping[str, str]
     sink: EventSink
     max_runs: int
@@ -89,11 +91,11 @@ class Executor:
         where = self.services.loaded.locate(f"steps.{name}.if")
         return self.services.exprs.truthy(spec.if_, where=where)
 
-    def over_max_runs(self, name: str) -> LoopBudgetExceeded | None:
-        """The error to fail with if another execution would pass max_runs."""
+    def over_max_runs(self, name: str, runs: int | None = None) -> LoopBudgetExceeded | None:
+        """The error to fail with if another execution would pass max_runs (``runs``: of one item)."""
         spec = self.services.plan.steps[name]
         limit = spec.max_runs or self.services.max_runs
-        if self.states[name].runs < limit:
+        if (self.states[name].runs if runs is None else runs) < limit:
             return None
         field = "max_runs" if spec.max_runs else "limits.max_runs_per_step"
         return LoopBudgetExceeded(f"step '{name}' reached {field} = {limit}; not run again")
@@ -110,11 +112,26 @@ class Executor:
         output, error = self._produce(call, launched)
         if error is None:
             error = self._fail_if(name, output)
+        if error is None and self.services.plan.steps[name].for_each:
+            output = as_items(output)
         state.duration_ms += (time.perf_counter() - started) * 1000
-        self.services.record_output(name, output)
+        self.services.outputs.record(name, output)
         self.services.store.commit()
         self.resolver.finish(name, output, error)
         return error is None
+
+    def execute_item(self, name: str) -> tuple[JSON, str | None]:
+        """One execution for one forEach item: its output and error (no events)."""
+        state = self.states[name]
+        state.runs += 1
+        started = time.perf_counter()
+        output, error = self._produce(self.call(name), None)
+        if error is None:
+            error = self._fail_if(name, output)
+        state.duration_ms += (time.perf_counter() - started) * 1000
+        self.services.outputs.record(name, output)
+        self.services.store.commit()
+        return output, error
 
     def _produce(self, call: StepCall, launched: Launched | None) -> tuple[JSON, str | None]:
         step_type: str = call.spec.type

@@ -23,6 +23,8 @@ class StepResult:
     duration_ms: float = 0.0
     route: tuple[str, ...] = ()
     """Routing that led to re-executions, e.g. ('retry', 'retry') or ('goto from build',)."""
+    items: dict[str, int] | None = None
+    """A map step under forEach: counts of its items (items, success, failed, skipped)."""
 
     def to_json(self) -> dict[str, JSON]:
         """The step's entry in the ``-o json`` document (DESIGN.md section 7)."""
@@ -32,6 +34,8 @@ class StepResult:
         if self.reason is not None:
             data["reason"] = self.reason
         data["runs"] = self.runs
+        if self.items is not None:
+            data["forEach"] = dict(self.items)
         data["duration_ms"] = round(self.duration_ms, 3)
         return data
 

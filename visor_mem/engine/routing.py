@@ -41,6 +41,8 @@ class Router:
         self.spent = 0
         self.jumps: list[Jump] = []
         self._activate: ActivateFn | None = None
+        self.context: Callable[[str], dict[str, JSON]] = lambda name: {}
+        """Extra globals of a step's routing JS (the forEach context)."""
 
     def bind(self, activate: ActivateFn) -> None:
         """Give the router the runner's way to execute ``run`` targets."""
@@ -67,10 +69,18 @@ class Router:
 
     # -- hooks -------------------------------------------------------------
 
-    def after(self, name: str, succeeded: bool) -> None:
-        """Run the hooks of an execution that ended (not a skip)."""
+    def after(self, name: str, succeeded: bool, finish: bool = True) -> None:
+        """Run the hooks of an execution that ended (not a skip); ``finish``: on_finish too."""
         try:
             self._run_hook(name, "on_success" if succeeded else "on_fail")
+            if finish:
+                self._run_hook(name, "on_finish")
+        except VisorError as err:
+            self.executor.resolver.finish(name, self.executor.states[name].output, str(err))
+
+    def finish_later(self, name: str) -> None:
+        """A forEach producer's on_finish, once its map dependents are done."""
+        try:
             self._run_hook(name, "on_finish")
         except VisorError as err:
             self.executor.resolver.finish(name, self.executor.states[name].output, str(err))
@@ -153,7 +163,7 @@ class Router:
     def _extra(self, name: str) -> dict[str, JSON]:
         spec: StepSpec = self.executor.services.plan.steps[name]
         step = {"id": name, "tags": list(spec.tags), "group": spec.group or name}
-        return {"output": self.executor.states[name].output, "step": step}
+        return {"output": self.executor.states[name].output, "step": step, **self.context(name)}
 
     def _js(self, name: str, which: str, field: str, code: str) -> JSON:
         where = self._where(name, which, field)

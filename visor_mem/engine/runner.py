@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from visor_mem.engine.execute import Executor, Launched, Services
+from visor_mem.engine.foreach import EMPTY, Fan, ForEach
 from visor_mem.engine.resolve import Resolver
 from visor_mem.engine.routing import Jump, Router, backoff_sleep
 from visor_mem.engine.state import StepState
@@ -34,6 +35,8 @@ class Runner:
         self.executor = Executor(services, self.resolver)
         self.router = Router(self.executor, max_loops)
         self.router.bind(self._activate_target)
+        self.foreach = ForEach(self.executor, self.router)
+        self.router.context = self.foreach.context
         self._max_parallel = max(1, max_parallel)
         self._fail_fast = fail_fast
         self._pool: ThreadPoolExecutor | None = None
@@ -70,6 +73,8 @@ class Runner:
         for name in wave:
             if self.resolver.is_pending(name):
                 self._activate(name, None, launched.get(name))
+        for producer in self.foreach.finished_producers():
+            self.router.finish_later(producer)
         self._apply_jumps()
         if self._fail_fast and self.resolver.any_failed():
             self.resolver.skip_pending("skipped by --fail-fast after a failure")
@@ -100,6 +105,10 @@ class Runner:
         """One turn of a step (launched: started with its wave; routed: a ``run`` target)."""
         if launched is None and not ((routed or self._gate(name)) and self._may_start(name)):
             return
+        fans = self.foreach.parent_fans(name)
+        if fans is not None:
+            self._activate_items(name, fans)
+            return
         succeeded = self.executor.execute(name, args, launched)
         while not succeeded:
             delay = self._retry_delay(name)
@@ -110,7 +119,21 @@ class Runner:
                 break
             succeeded = self.executor.execute(name, args)
         if self.states[name].runs:
-            self.router.after(name, self.resolver.succeeded(name))
+            succeeded = self.resolver.succeeded(name)
+            self.router.after(name, succeeded, self.foreach.produced(name, succeeded))
+        self.resolver.release(name)
+
+    def _activate_items(self, name: str, fans: dict[str, Fan]) -> None:
+        """A map step under forEach: every item, then the hooks once."""
+        if not any(fan.items for fan in fans.values()):
+            self.resolver.skip(name, EMPTY)
+            return
+        started = self.states[name].runs
+        run = self.foreach.run_items(name, fans, self.router.retry_delay)
+        output, error = self.foreach.settle(name, run)
+        self.resolver.finish(name, output, error)
+        if self.states[name].runs > started:
+            self.router.after(name, error is None)
         self.resolver.release(name)
 
     def _activate_target(self, name: str, args: dict[str, JSON] | None, route: str) -> None:

@@ -36,6 +36,8 @@ class StepState:
     generation: int = 0
     unresolved: int = 0
     recovered_by: str | None = None
+    items: dict[str, int] | None = None
+    """Per-item counts of a map step's latest activation (forEach)."""
 
     @property
     def resolved(self) -> bool:
@@ -60,6 +62,7 @@ class StepState:
             runs=self.runs,
             duration_ms=self.duration_ms,
             route=tuple(self.route),
+            items=self.items,
         )
 
 

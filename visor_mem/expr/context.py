@@ -20,12 +20,46 @@ class OutputLedger:
         self.latest: dict[str, JSON] = {}
         self.history: dict[str, list[JSON]] = {}
         self.entries: list[tuple[str, JSON]] = []
+        self.overlay: dict[str, JSON] = {}
+        """What ``outputs[step]`` shows instead of the latest output (a forEach item, an aggregate)."""
+        self.raw: dict[str, JSON] = {}
+        """``outputs_raw``: the whole list of each forEach producer."""
+        self.changes: list[tuple[str, str, JSON | Cleared]] = []
+        """Append-only ("overlay" | "raw", step, value or CLEARED), for the JS mirror to catch up."""
 
     def record(self, step: str, output: JSON) -> None:
         """Add one execution's output (oldest first)."""
         self.latest[step] = output
         self.history.setdefault(step, []).append(output)
         self.entries.append((step, output))
+        if step in self.overlay:
+            self.show(step, CLEARED)
+
+    def show(self, step: str, value: JSON | Cleared) -> None:
+        """Make ``outputs[step]`` show ``value`` (CLEARED: the latest output again)."""
+        if isinstance(value, Cleared):
+            self.overlay.pop(step, None)
+        else:
+            self.overlay[step] = value
+        self.changes.append(("overlay", step, value))
+
+    def set_raw(self, step: str, items: JSON) -> None:
+        """``outputs_raw[step]``: a forEach producer's whole list."""
+        self.raw[step] = items
+        self.changes.append(("raw", step, items))
+
+    def visible(self, step: str) -> JSON:
+        """``outputs[step]`` as expressions see it (KeyError when the step has no output)."""
+        if step in self.overlay:
+            return self.overlay[step]
+        return self.latest[step]
+
+
+class Cleared:
+    """The marker for "no overlay" (None is a JSON value)."""
+
+
+CLEARED = Cleared()
 
 
 @dataclass

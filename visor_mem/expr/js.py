@@ -55,7 +55,7 @@ from visor_mem.errors import (
     ScriptTimeout,
     VisorError,
 )
-from visor_mem.expr.context import EvalContext
+from visor_mem.expr.context import Cleared, EvalContext
 from visor_mem.expr.js_mirror import MirrorSync, describe_op, dumps, loads, quote, replay_op, touched
 from visor_mem.store.base import JSON
 from visor_mem.store.scoped import Memory
@@ -96,6 +96,7 @@ class JsRuntime:
             "session": MirrorSync("session", ctx.session),
         }
         self._seen_outputs = 0
+        self._seen_changes = 0
         self._compiled: dict[str, int | dict[str, Any]] = {}
         self.broken = False
         self._context: Any = quickjs.Context()
@@ -167,6 +168,10 @@ class JsRuntime:
         if len(entries) > self._seen_outputs:
             parts += _output_records(entries[self._seen_outputs :])
             self._seen_outputs = len(entries)
+        changes = self._ctx.outputs.changes
+        if len(changes) > self._seen_changes:
+            parts += _overlay_records(changes[self._seen_changes :])
+            self._seen_changes = len(changes)
         if not parts:
             return None
         text = "[" + ",".join(parts) + "]"
@@ -178,7 +183,9 @@ class JsRuntime:
     def _sync_full(self) -> None:
         entries = self._ctx.outputs.entries
         parts = [sync.full() for sync in self._syncs.values()] + _output_records(entries)
+        parts += _overlay_records(self._ctx.outputs.changes)
         self._seen_outputs = len(entries)
+        self._seen_changes = len(self._ctx.outputs.changes)
         self._load("[" + ",".join(parts) + "]")
 
     def _load(self, patch: str) -> None:
@@ -284,6 +291,17 @@ def _extra_text(extra: Mapping[str, JSON] | None, where: Location) -> str:
 def _output_records(entries: list[tuple[str, JSON]]) -> list[str]:
     """``["output", step, text]`` patch records (the mirror keeps outputs as texts too)."""
     return [f'["output",{quote(step)},{quote(_output_text(step, output))}]' for step, output in entries]
+
+
+def _overlay_records(changes: list[tuple[str, str, Any]]) -> list[str]:
+    """forEach scopes for the mirror: ``["overlay", step, text]``, ``["unshow", step]``, ``["raw", ...]``."""
+    records = []
+    for kind, step, value in changes:
+        if isinstance(value, Cleared):
+            records.append(f'["unshow",{quote(step)}]')
+        else:
+            records.append(f'["{kind}",{quote(step)},{quote(_output_text(step, value))}]')
+    return records
 
 
 def _output_text(step: str, output: JSON) -> str:

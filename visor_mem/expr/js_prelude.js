@@ -201,9 +201,20 @@
   const historyView = readOnlyView(historyTarget, (step) =>
     cached(historyCopies, step, () => historyTexts.get(step).map((text) => parse(text))),
   );
+  // forEach scopes (engine/foreach.py): what outputs[step] shows instead of the
+  // latest output (the current item, a map step's aggregate), and outputs_raw.
+  const overlayTexts = new Map();
+  const rawTexts = new Map();
+  const rawCopies = new Map();
   const outputsTarget = { history: true };
   const outputsView = readOnlyView(outputsTarget, (step) =>
-    step === "history" ? historyView : cached(latestCopies, step, () => parse(latestTexts.get(step))),
+    step === "history"
+      ? historyView
+      : cached(latestCopies, step, () => parse(overlayTexts.get(step) ?? latestTexts.get(step))),
+  );
+  const rawTarget = {};
+  const rawView = readOnlyView(rawTarget, (step) =>
+    cached(rawCopies, step, () => parse(rawTexts.get(step) ?? latestTexts.get(step))),
   );
 
   // The records of a patch (see MirrorSync in js_mirror.py), by their first element.
@@ -225,7 +236,20 @@
       mirrors[scope].get(ns)?.delete(key);
     },
     order: reorder,
+    overlay(step, text) {
+      overlayTexts.set(step, text);
+      outputsTarget[step] = true;
+    },
+    unshow(step) {
+      overlayTexts.delete(step);
+      if (!latestTexts.has(step)) delete outputsTarget[step];
+    },
+    raw(step, text) {
+      rawTexts.set(step, text);
+      rawTarget[step] = true;
+    },
     output(step, text) {
+      rawTarget[step] = true;
       latestTexts.set(step, text);
       const history = historyTexts.get(step);
       if (history === undefined) {
@@ -270,6 +294,7 @@
       session: memoryApi("session"),
       outputs: outputsView,
       outputs_history: historyView,
+      outputs_raw: rawView,
       pr: deepFreeze(parse(init.pr)),
       env: deepFreeze(parse(init.env)),
       vars: deepFreeze(parse(init.vars)),
@@ -442,6 +467,7 @@
     if (logs.length > 0) logs = [];
     if (latestCopies.size > 0) latestCopies.clear();
     if (historyCopies.size > 0) historyCopies.clear();
+    if (rawCopies.size > 0) rawCopies.clear();
     let ok = true;
     let text;
     try {

@@ -33,14 +33,37 @@ class OutputsView(Mapping[str, Any]):
     def __getitem__(self, step: str) -> Any:
         if step == "history":
             return self._ledger.history
-        return self._ledger.latest[step]
+        return self._ledger.visible(step)
 
     def __iter__(self) -> Iterator[str]:
-        yield from (step for step in self._ledger.latest if step != "history")
+        yield from (step for step in self._steps() if step != "history")
         yield "history"
 
     def __len__(self) -> int:
-        return len(self._ledger.latest) + ("history" not in self._ledger.latest)
+        steps = self._steps()
+        return len(steps) + ("history" not in steps)
+
+    def _steps(self) -> dict[str, object]:
+        ledger = self._ledger
+        return {**ledger.latest, **ledger.overlay} if ledger.overlay else ledger.latest
+
+
+class RawView(Mapping[str, Any]):
+    """``outputs_raw``: a forEach producer's whole list, else the latest output."""
+
+    def __init__(self, ledger: OutputLedger) -> None:
+        self._ledger = ledger
+
+    def __getitem__(self, step: str) -> Any:
+        if step in self._ledger.raw:
+            return self._ledger.raw[step]
+        return self._ledger.latest[step]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ledger.latest)
+
+    def __len__(self) -> int:
+        return len(self._ledger.latest)
 
 
 class LiquidTemplates:
@@ -76,6 +99,7 @@ class LiquidTemplates:
         variables: dict[str, Any] = {
             "outputs": self._outputs,
             "outputs_history": ctx.outputs.history,
+            "outputs_raw": RawView(ctx.outputs),
             "pr": ctx.pr,
             "env": ctx.env,
             "vars": ctx.vars,

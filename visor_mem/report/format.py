@@ -46,11 +46,20 @@ def route_summary(route: tuple[str, ...]) -> str:
 
 
 def step_label(step: StepResult) -> str:
-    """The step's name, plus ``×N (route)`` when it ran more than once."""
+    """The step's name, plus ``×N (route)`` when it ran more than once, or its forEach item counts."""
+    if step.items is not None:
+        return f"{step.name} [{item_counts(step.items)}]"
     if step.runs <= 1:
         return step.name
     route = route_summary(step.route)
     return f"{step.name} ×{step.runs}" + (f" ({route})" if route else "")
+
+
+def item_counts(items: dict[str, int]) -> str:
+    """``3/4 items ok, 1 failed``: a map step's items at a glance."""
+    text = f"{items['success']}/{items['items']} items ok"
+    extra = [f"{items[k]} {k}" for k in ("failed", "skipped") if items.get(k)]
+    return ", ".join([text, *extra])
 
 
 def detail(step: StepResult, width: int = PREVIEW_WIDTH) -> str:
