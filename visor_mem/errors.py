@@ -120,6 +120,10 @@ class ScriptTimeout(LimitError):
     """A JavaScript snippet ran past its time limit."""
 
 
+class StepTimeout(LimitError):
+    """A step ran past its wall-clock ``timeout``."""
+
+
 class ScriptMemoryExceeded(LimitError):
     """A JavaScript snippet allocated past its memory limit."""
 

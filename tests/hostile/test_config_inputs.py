@@ -7,6 +7,8 @@ one-line error (exit 2) or a failed step (exit 1): never 70, never a traceback.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.hostile.table import Case, run_and_check
@@ -150,5 +152,5 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_hostile_config(case: Case, tmp_path: object) -> None:
-    run_and_check(case, tmp_path)  # type: ignore[arg-type]
+def test_hostile_config(case: Case, tmp_path: Path) -> None:
+    run_and_check(case, tmp_path)

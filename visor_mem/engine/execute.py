@@ -19,6 +19,7 @@ from visor_mem.engine.plan import Plan
 from visor_mem.engine.resolve import Resolver
 from visor_mem.errors import LoopBudgetExceeded, StepFailed, VisorError
 from visor_mem.expr.context import OutputLedger
+from visor_mem.expr.deadline import Deadline
 from visor_mem.steps import ParallelKind, StepCall, StepKind
 from visor_mem.steps.base import Evaluator
 from visor_mem.store.base import JSON, Store
@@ -64,11 +65,14 @@ class Executor:
             t for t, kind in services.kinds.items() if isinstance(kind, ParallelKind)
         )
         self._base_dir = services.loaded.base_dir
+        # Step types with a timeout even when the step sets none (as Visor: commands, 60 s).
+        self._default_timeouts = {"command": services.loaded.spec.limits.command_timeout}
 
     def call(self, name: str, args: Mapping[str, JSON] | None = None) -> StepCall:
         """The StepCall for one execution of ``name``."""
         svc = self.services
         spec = svc.plan.steps[name]
+        timeout = spec.timeout if spec.timeout is not None else self._default_timeouts.get(spec.type)
         return StepCall(
             name=name,
             spec=spec,
@@ -79,7 +83,8 @@ class Executor:
             base_dir=self._base_dir,
             env=svc.env,
             args=args or {},
-            timeout=spec.timeout,
+            timeout=timeout,
+            deadline=Deadline.after(timeout),
             log=lambda level, text: svc.sink(LogMessage(name, level, text)),
         )
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from visor_mem.errors import Location
 from visor_mem.expr.context import EvalContext, OutputLedger
+from visor_mem.expr.deadline import Deadline
 from visor_mem.store.base import JSON
 
 if TYPE_CHECKING:
@@ -50,24 +51,38 @@ class Expressions:
         *,
         where: Location,
         extra: Mapping[str, JSON] | None = None,
+        deadline: Deadline | None = None,
     ) -> JSON:
         """Evaluate an expression or a body (with or without ``return``); its JSON result.
 
         JS ``undefined`` is None.  ``extra`` adds globals for this call only
         (``output``, ``value``, ``args``).  Every context gets the same
         memory API (DESIGN.md section 9).
-        Raises ScriptError, ScriptTimeout, ScriptMemoryExceeded, or
+        ``deadline`` is the calling step's (its ``timeout``): the snippet stops
+        at whichever comes first, it or the JS time limit.
+        Raises ScriptError, ScriptTimeout, StepTimeout, ScriptMemoryExceeded, or
         MemoryOperationError when a recorded write is refused on replay.
         """
-        return self._sandbox().evaluate(code, where, extra)
+        return self._sandbox().evaluate(code, where, extra, deadline)
 
     def truthy(self, code: str, *, where: Location, extra: Mapping[str, JSON] | None = None) -> bool:
         """JavaScript truthiness of the result (for ``if`` and ``fail_if``)."""
         return _js_truthy(self.js(code, where=where, extra=extra))
 
-    def render(self, template: str, *, where: Location, extra: Mapping[str, Any] | None = None) -> str:
-        """Render a Liquid template; raises TemplateError naming both locations."""
-        return self._templates().render(template, where, extra)
+    def render(
+        self,
+        template: str,
+        *,
+        where: Location,
+        extra: Mapping[str, Any] | None = None,
+        deadline: Deadline | None = None,
+    ) -> str:
+        """Render a Liquid template; raises TemplateError naming both locations.
+
+        Rendering is bounded (time, output size, loop iterations; ``liquid.py``)
+        and stops at the calling step's ``deadline`` (StepTimeout).
+        """
+        return self._templates().render(template, where, extra, deadline)
 
     def close(self) -> None:
         """Release the QuickJS context and the template cache."""

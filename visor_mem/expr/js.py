@@ -43,7 +43,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from importlib import resources
 from typing import Any
 
@@ -56,6 +57,7 @@ from visor_mem.errors import (
     VisorError,
 )
 from visor_mem.expr.context import Cleared, EvalContext
+from visor_mem.expr.deadline import Deadline
 from visor_mem.expr.js_mirror import MirrorSync, describe_op, dumps, loads, quote, replay_op, touched
 from visor_mem.store.base import JSON
 from visor_mem.store.scoped import Memory
@@ -107,11 +109,15 @@ class JsRuntime:
 
     # -- the evaluation --------------------------------------------------------
 
-    def evaluate(self, code: str, where: Location, extra: Mapping[str, JSON] | None) -> JSON:
+    def evaluate(
+        self, code: str, where: Location, extra: Mapping[str, JSON] | None, deadline: Deadline | None = None
+    ) -> JSON:
         """Run a snippet, replay its writes, and return its JSON result."""
         snippet = self._compile(code, where)
         extra_text = _extra_text(extra, where)
-        text = self._run(snippet, extra_text, self._patch(), where)
+        patch = self._patch()
+        with self._step_deadline(deadline, where):
+            text = self._run(snippet, extra_text, patch, where)
         if text[0] != "!":  # the fast path: no writes, no logs, just the value's JSON
             return loads(text)
         result = loads(text[1:])
@@ -121,6 +127,23 @@ class JsRuntime:
             raise _script_error(result["error"], where, self._limits)
         self._replay(result["ops"], where)
         return result["value"]
+
+    @contextmanager
+    def _step_deadline(self, deadline: Deadline | None, where: Location) -> Iterator[None]:
+        """Run under min(JS time limit, time left before the step's deadline)."""
+        remaining = deadline.remaining() if deadline else self._limits.timeout
+        if deadline is None or remaining >= self._limits.timeout:
+            yield
+            return
+        if remaining <= 0:
+            raise deadline.error(where)
+        self._context.set_time_limit(remaining)
+        try:
+            yield
+        except ScriptTimeout:
+            raise deadline.error(where) from None
+        finally:
+            self._context.set_time_limit(self._limits.timeout)
 
     def _run(self, snippet: int, extra: str, patch: str | None, where: Location) -> str:
         try:
@@ -258,9 +281,18 @@ class JsSandbox:
         self._local = threading.local()
         self._replay_lock = threading.Lock()
 
-    def evaluate(self, code: str, where: Location, extra: Mapping[str, JSON] | None = None) -> JSON:
-        """Evaluate ``code`` (an expression, or a body with or without ``return``)."""
-        return self._runtime().evaluate(code, where, extra)
+    def evaluate(
+        self,
+        code: str,
+        where: Location,
+        extra: Mapping[str, JSON] | None = None,
+        deadline: Deadline | None = None,
+    ) -> JSON:
+        """Evaluate ``code`` (an expression, or a body with or without ``return``).
+
+        ``deadline`` (the calling step's timeout) cuts the JS time limit short.
+        """
+        return self._runtime().evaluate(code, where, extra, deadline)
 
     def close(self) -> None:
         """Drop this thread's context (others go with their threads)."""

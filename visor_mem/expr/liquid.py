@@ -12,15 +12,15 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterator, Mapping
-from io import StringIO
 from typing import Any
 
 from liquid import BoundTemplate, Environment
-from liquid.exceptions import LiquidError
 from liquid.undefined import Undefined
 
-from visor_mem.errors import Location, TemplateError
+from visor_mem.errors import Location, VisorError
+from visor_mem.expr import liquid_limits
 from visor_mem.expr.context import EvalContext, OutputLedger
+from visor_mem.expr.deadline import Deadline
 from visor_mem.store.scoped import Memory
 
 
@@ -71,28 +71,34 @@ class LiquidTemplates:
 
     def __init__(self, ctx: EvalContext) -> None:
         self._ctx = ctx
-        self._env = Environment(undefined=Undefined)
+        self._env = liquid_limits.BoundedEnvironment(undefined=Undefined)
         register(self._env, ctx)
         self._cache: dict[str, BoundTemplate] = {}
         self._outputs = OutputsView(ctx.outputs)
 
-    def render(self, source: str, where: Location, extra: Mapping[str, Any] | None = None) -> str:
-        """The rendered text; a Liquid error becomes a one-line TemplateError."""
+    def render(
+        self,
+        source: str,
+        where: Location,
+        extra: Mapping[str, Any] | None = None,
+        deadline: Deadline | None = None,
+    ) -> str:
+        """The rendered text; any failure (a limit, a filter's error) is one line (``liquid_limits``)."""
         if "{" not in source:
             return source  # no markup: python-liquid would copy it, at ~15 us a render
         try:
             template = self._cache.get(source)
             if template is None:
                 template = self._cache[source] = self._env.from_string(source)
-            # What BoundTemplate.render does, minus copying the variables twice
-            # and chaining them to template globals (always empty: this environment
-            # has none and from_string is given none).
-            variables = self._variables(extra)
-            buffer = StringIO()
-            template.render_with_context(template.context_class(template, globals=variables), buffer)
+            # What BoundTemplate.render does, minus copying the variables twice and
+            # chaining them to template globals (always empty here), plus the limits.
+            context, buffer = liquid_limits.start(template, self._variables(extra), deadline)
+            template.render_with_context(context, buffer)
             return buffer.getvalue()
-        except LiquidError as err:
-            raise TemplateError(_describe(err), where) from err
+        except VisorError:
+            raise  # a memory filter's own error, already one line
+        except Exception as err:  # noqa: BLE001 - third-party code run on user input: wrap at the seam
+            raise liquid_limits.render_failure(err, where, deadline) from err
 
     def _variables(self, extra: Mapping[str, Any] | None) -> dict[str, Any]:
         ctx = self._ctx
@@ -108,13 +114,6 @@ class LiquidTemplates:
         if extra:
             variables.update(extra)
         return variables
-
-
-def _describe(err: LiquidError) -> str:
-    """``message (template line N)``: the template's own line, beside the config's."""
-    position = err.context()
-    line = f" (template line {position[0]})" if position else ""
-    return f"{type(err).__name__}: {err.message}{line}"
 
 
 # -- filters --------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from visor_mem.config.specs import StepSpec
 from visor_mem.errors import Location
+from visor_mem.expr.deadline import Deadline
 from visor_mem.store.base import JSON
 from visor_mem.store.scoped import Memory
 
@@ -23,11 +24,25 @@ from visor_mem.store.scoped import Memory
 class Evaluator(Protocol):
     """The expression services a step may use (``visor_mem.expr.Expressions``)."""
 
-    def js(self, code: str, *, where: Location, extra: Mapping[str, JSON] | None = None) -> JSON: ...
+    def js(
+        self,
+        code: str,
+        *,
+        where: Location,
+        extra: Mapping[str, JSON] | None = None,
+        deadline: Deadline | None = None,
+    ) -> JSON: ...
 
     def truthy(self, code: str, *, where: Location, extra: Mapping[str, JSON] | None = None) -> bool: ...
 
-    def render(self, template: str, *, where: Location, extra: Mapping[str, Any] | None = None) -> str: ...
+    def render(
+        self,
+        template: str,
+        *,
+        where: Location,
+        extra: Mapping[str, Any] | None = None,
+        deadline: Deadline | None = None,
+    ) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -45,17 +60,28 @@ class StepCall:
     env: Mapping[str, str]
     args: Mapping[str, JSON] = field(default_factory=dict)
     timeout: float | None = None
+    """Seconds this execution may take (the step's ``timeout``, or its type's default)."""
+    deadline: Deadline | None = None
+    """When ``timeout`` runs out; passed to every expression the step evaluates."""
     log: Callable[[str, str], None] = lambda level, text: None
     """Show ``text`` at ``level`` (the engine turns it into a LogMessage event)."""
 
     def js(self, field_name: str, code: str, **extra: JSON) -> JSON:
         """Evaluate a JS field of this step; ``args`` of a routed run are visible."""
-        return self.exprs.js(code, where=self.locate(field_name), extra={"args": dict(self.args), **extra})
+        return self.exprs.js(
+            code,
+            where=self.locate(field_name),
+            extra={"args": dict(self.args), **extra},
+            deadline=self.deadline,
+        )
 
     def render(self, field_name: str, template: str, **extra: JSON) -> str:
         """Render a Liquid field of this step; ``args`` of a routed run are visible."""
         return self.exprs.render(
-            template, where=self.locate(field_name), extra={"args": dict(self.args), **extra}
+            template,
+            where=self.locate(field_name),
+            extra={"args": dict(self.args), **extra},
+            deadline=self.deadline,
         )
 
 

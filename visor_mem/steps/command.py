@@ -83,14 +83,13 @@ class CommandStep:
             command = call.render("exec", command)
         cwd = call.base_dir / spec.cwd if spec.cwd else call.base_dir
         env = {**call.env, **{k: _env_text(v) for k, v in spec.env.items()}}
-        timeout = spec.timeout or call.timeout
-        return lambda: self._execute(command, cwd, env, timeout)
+        return lambda: self._execute(command, cwd, env, call.timeout)
 
     def finish(self, call: StepCall, raw: Completed) -> JSON:
         spec = call.spec
         assert isinstance(spec, CommandStepSpec)
         if raw.timed_out or raw.exit_code != 0:
-            output = failure_output(raw, spec.timeout or call.timeout)
+            output = failure_output(raw, call.timeout)
             raise StepFailed(str(output["text"]).strip(), output=output)
         value = parse_stdout(raw.stdout)
         if spec.transform is not None:
