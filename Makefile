@@ -4,7 +4,7 @@
 #   make lint    ruff check, ruff format --check, mypy (strict)
 #   make bench   start-up, chain, JavaScript, routing, forEach, store and concurrency benchmarks (figures vs targets)
 #   make bench-crash  200 SIGKILLs per store backend through visor run (several minutes)
-#   make schema  regenerate schemas/visor.schema.json from the pydantic models
+#   make schema  regenerate schemas/visor.schema.json (pydantic models) and docs/compatibility.md (key table)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -45,6 +45,7 @@ bench-crash: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/visor schema > schemas/visor.schema.json
+	$(BIN)/python -m visor_mem.config.keydocs > docs/compatibility.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage

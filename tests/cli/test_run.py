@@ -217,7 +217,7 @@ def test_config_warnings_go_to_stderr(visor: Visor, tmp_path: Path) -> None:
     outcome = visor("run", str(config), "-o", "json")
     assert outcome.code == 0
     assert json.loads(outcome.out)["ok"] is True
-    assert outcome.err.startswith("warning: ")
+    assert outcome.err.startswith(f"{config}:1:1: warning: output: ")
     assert "output" in outcome.err.splitlines()[0]
 
 
@@ -257,7 +257,7 @@ OPTION_CASES = [
         {
             "only": (),
             "store_url": None,
-            "max_parallel": os.cpu_count() or 2,
+            "max_parallel": None,
             "fail_fast": False,
             "js_timeout": None,
             "lock_timeout": None,

@@ -145,7 +145,7 @@ def test_big_timeout_numbers_warn_once_with_their_line(tmp_path: Path) -> None:
     )
     loaded = load_config(path)
     assert loaded.warnings == (
-        f"{path}:6:5: steps.a.timeout: timeout is in seconds here: 120000 s is 33.3 hours; "
+        f"{path}:6:5: warning: steps.a.timeout: timeout is in seconds here: 120000 s is 33.3 hours; "
         "write '120000ms' if milliseconds were meant",
     )
     assert loaded.spec.steps["a"].timeout == 120000.0

@@ -54,7 +54,7 @@ def test_positions_point_at_keys_and_items(tmp_path: Path) -> None:
     assert loaded.locate("steps.build.on_fail.goto").line == 3  # falls back to the step
 
 
-def test_visor_only_top_level_keys_warn_and_are_ignored(tmp_path: Path) -> None:
+def test_inert_visor_keys_warn_once_each_and_are_dropped(tmp_path: Path) -> None:
     loaded = _load(
         tmp_path,
         """
@@ -63,13 +63,17 @@ def test_visor_only_top_level_keys_warn_and_are_ignored(tmp_path: Path) -> None:
         output:
           pr_comment: {format: markdown}
         steps:
-          a: {type: noop}
+          a: {type: noop, prompt: x}
+          b: {type: noop, prompt: y}
         """,
     )
     path = tmp_path / ".visor.yaml"
+    assert loaded.spec.max_parallelism == 3
     assert loaded.warnings == (
-        f"{path}:2:1: max_parallelism: Visor setting not used by visor_mem; ignored",
-        f"{path}:3:1: output: Visor setting not used by visor_mem; ignored",
+        f"{path}:3:1: warning: output: Visor key 'output' has no effect here: "
+        "PR comment and check-run formatting; ignored",
+        f"{path}:6:19: warning: steps.a.prompt: Visor key 'prompt' has no effect here: "
+        "AI steps only; ignored (and 1 more)",
     )
 
 
@@ -127,7 +131,9 @@ def test_mapping_input(tmp_path: Path) -> None:
     loaded = load_config({"version": "1.0", "output": {}, "steps": {"a": {"type": "noop"}}})
     assert loaded.path is None
     assert list(loaded.spec.steps) == ["a"]
-    assert loaded.warnings == ("output: Visor setting not used by visor_mem; ignored",)
+    assert loaded.warnings == (
+        "warning: output: Visor key 'output' has no effect here: PR comment and check-run formatting; ignored",
+    )
 
 
 def test_long_chain_has_no_recursion_problem(tmp_path: Path) -> None:

@@ -146,7 +146,7 @@ CASES = [
           a: {type: noop}
         banana: 1
         """,
-        3, "banana", "expected one of: version, memory, steps",
+        3, "banana", "expected one of: version, steps, checks, memory",
     ),
     Case(
         "misspelt-hook-key",

@@ -145,7 +145,7 @@ CASES = [
         **_run(
             _step("timeout", "120000"),
             code=0,
-            message="warning: c.yaml:6:5: steps.a.timeout: timeout is in seconds here",
+            message="c.yaml:6:5: warning: steps.a.timeout: timeout is in seconds here",
         ),
     ),  # fmt: skip
 ]

@@ -155,7 +155,7 @@ def run(config: Path | None, output_format: str, **fields: Any) -> int:
 
     loaded = load_config_cached(config if config is not None else default_config(Path.cwd()))
     for warning in loaded.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(warning, err=True)
     context = ReportContext(out=sys.stdout, err=sys.stderr, environ=os.environ, debug=fields["debug"])
     reporter = make_reporter(output_format, context)
     options = RunOptions(

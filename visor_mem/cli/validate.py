@@ -18,6 +18,6 @@ def validate(config: Path) -> None:
     """
     loaded = load_config(config)  # ConfigError reaches the CLI's error boundary: one line, exit 2
     for warning in loaded.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(warning, err=True)
     count = len(loaded.spec.steps)
     click.echo(f"✓ {config} is valid: {count} step{'' if count == 1 else 's'}")

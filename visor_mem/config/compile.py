@@ -31,6 +31,8 @@ SPEC_OF: dict[type[BaseModel], type[Any]] = {
     models.MemoryConfig: specs.MemorySpec,
     models.RoutingConfig: specs.RoutingSpec,
     models.LimitsConfig: specs.LimitsSpec,
+    models.WorkflowInput: specs.WorkflowInputSpec,
+    models.WorkflowOutput: specs.WorkflowOutputSpec,
     models.VisorConfig: specs.ConfigSpec,
 }
 """Model class → record class; every model the engine reads has one."""
@@ -40,8 +42,46 @@ FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {
 }
 """Record class → its field names, read from the model by the same names."""
 
-USER_DATA_FIELDS = frozenset({"value", "with_", "env"})
+USER_DATA_FIELDS = frozenset({"value", "with_", "env", "default", "schema_"})
 """Fields holding the user's own JSON data: copied as they are, lists stay lists."""
+
+NOT_CARRIED: dict[tuple[type[BaseModel], str], str] = {
+    (models.RoutingConfig, "defaults"): "merged into each step's on_fail by _with_routing_defaults",
+    (step_models.MemoryStepModel, "operation"): "carried as `op`, with Visor's exec_js inference",
+    (step_models.StepBase, "fanout"): "carried as `fanout_mode`, with its `reduce` alias",
+    (step_models.StepBase, "reduce"): "carried as `fanout_mode`, with its `fanout` alias",
+}
+"""Model fields deliberately absent from their record, and why.  Any other
+model field without a record field of the same name is a compile error: a key
+accepted and silently dropped is what the key table (keys.py) forbids."""
+
+
+class UncarriedField(TypeError):
+    """A model field has no record field to go to (a programming error, not a config error)."""
+
+
+def uncarried_fields(model: type[BaseModel]) -> list[str]:
+    """Fields of ``model`` that its record neither carries nor lists in :data:`NOT_CARRIED`."""
+    carried = set(FIELD_NAMES[SPEC_OF[model]])
+    return [
+        name
+        for name in model.model_fields
+        if name not in carried and not any((cls, name) in NOT_CARRIED for cls in model.__mro__)
+    ]
+
+
+def check_carried() -> None:
+    """Raise :class:`UncarriedField` if some model field would be dropped by compilation."""
+    for model in SPEC_OF:
+        missing = uncarried_fields(model)
+        if missing:
+            raise UncarriedField(
+                f"{model.__name__}: fields {missing} have no field in {SPEC_OF[model].__name__}; "
+                "add them to config/specs.py (or to NOT_CARRIED with the reason)"
+            )
+
+
+check_carried()  # at import: a model field nobody compiles fails every load, not one config
 
 
 def compile_config(config: models.VisorConfig) -> specs.ConfigSpec:

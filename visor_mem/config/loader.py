@@ -16,10 +16,11 @@ from pydantic import ValidationError
 
 from visor_mem.config.bounds import WARN_TIMEOUT_AT
 from visor_mem.config.compile import compile_config
+from visor_mem.config.keycheck import apply_key_table
 from visor_mem.config.loaded import LoadedConfig, Position
-from visor_mem.config.models import VISOR_ONLY_TOP_LEVEL_KEYS, VisorConfig
+from visor_mem.config.models import VisorConfig
 from visor_mem.config.references import check_references
-from visor_mem.config.source import Source
+from visor_mem.config.source import Source, warning_line
 from visor_mem.config.yaml_source import parse_yaml
 from visor_mem.errors import ConfigError, Location
 
@@ -70,20 +71,19 @@ def _validate(data: Any, path: Path | None, positions: dict[str, Position]) -> L
         raise ConfigError(_not_a_mapping(data), Location(label, *positions.get("", (None, None))))
     steps_key = "checks" if "checks" in data and "steps" not in data else "steps"
     source = Source(label, positions, steps_key)
-    ignored = [key for key in data if key in VISOR_ONLY_TOP_LEVEL_KEYS]
-    config = {key: value for key, value in data.items() if key not in VISOR_ONLY_TOP_LEVEL_KEYS}
+    checked = apply_key_table(data, source)
     try:
-        model = VisorConfig.model_validate(config)
+        model = VisorConfig.model_validate(checked.data)
     except ValidationError as err:
         # Imported only on failure: a valid config (every pre-commit run) never pays for it.
         from visor_mem.config.diagnose import config_error
 
-        raise config_error(err, source, VisorConfig) from None
+        raise _first_in_file([*checked.errors, config_error(err, source, VisorConfig)]) from None
+    if checked.errors:
+        raise _first_in_file(list(checked.errors))
+    warnings = checked.warnings
     check_references(model, source, data)
-    warnings = tuple(
-        str(ConfigError("Visor setting not used by visor_mem; ignored", source.location(key)))
-        for key in ignored
-    ) + _timeout_warnings(data.get(steps_key), source)
+    warnings += _timeout_warnings(data.get(steps_key), source)
     return LoadedConfig(compile_config(model), path, _model_positions(positions, steps_key), warnings)
 
 
@@ -95,12 +95,10 @@ def _timeout_warnings(steps: Any, source: Source) -> tuple[str, ...]:
         if isinstance(step, dict) and _number(step.get("timeout")) >= WARN_TIMEOUT_AT
     ]
     return tuple(
-        str(
-            ConfigError(
-                f"timeout is in seconds here: {value:g} s is {value / 3600:.3g} hours; "
-                f"write '{value:g}ms' if milliseconds were meant",
-                source.location(f"steps.{name}.timeout"),
-            )
+        warning_line(
+            source.location(f"steps.{name}.timeout"),
+            f"timeout is in seconds here: {value:g} s is {value / 3600:.3g} hours; "
+            f"write '{value:g}ms' if milliseconds were meant",
         )
         for name, value in found
     )
@@ -108,6 +106,14 @@ def _timeout_warnings(steps: Any, source: Source) -> tuple[str, ...]:
 
 def _number(value: Any) -> float:
     return value if isinstance(value, int | float) and not isinstance(value, bool) else 0
+
+
+def _first_in_file(errors: list[ConfigError]) -> ConfigError:
+    def where(error: ConfigError) -> tuple[int, int]:
+        location = error.location or Location()
+        return (location.line or 1 << 30, location.column or 0)
+
+    return min(errors, key=where)
 
 
 def _not_a_mapping(data: Any) -> str:

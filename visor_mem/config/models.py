@@ -11,42 +11,9 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from visor_mem.config.number_types import JsSeconds, Loops, Megabytes, Quota, Runs, Timeout
-from visor_mem.config.step_models import FailHook, Model, StepModel, field_error
-
-VISOR_ONLY_TOP_LEVEL_KEYS = frozenset(
-    {
-        "output",
-        "ai",
-        "ai_provider",
-        "ai_model",
-        "max_parallelism",
-        "fail_fast",
-        "fail_if",
-        "failure_conditions",
-        "tag_filter",
-        "extends",
-        "include",
-        "http_server",
-        "tools",
-        "imports",
-        "inputs",
-        "outputs",
-        "workspace",
-        "sandbox",
-        "sandboxes",
-        "policy",
-        "scheduler",
-        "slack",
-        "telemetry",
-        "frontends",
-        "hooks",
-    }
-)
-"""Top-level keys Visor accepts that visor_mem ignores with a warning."""
+from visor_mem.config.step_models import STEP_TYPE_ALIASES, FailHook, Model, StepModel, field_error
 
 PERSISTENT_STORAGES = frozenset({"file", "sqlite", "redis"})
-STEP_TYPE_ALIASES = {"logger": "log"}
-"""Visor's older spellings of step types, rewritten before validation."""
 
 
 class NamespaceLimitsModel(Model):
@@ -119,6 +86,36 @@ class LimitsConfig(Model):
     js_memory_mb: Megabytes = Field(64, description="MiB a JavaScript context may allocate.")
     command_timeout: Timeout = Field(60.0, description="Default timeout of command steps (as Visor: 60 s).")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _visor_spelling(cls, data: Any) -> Any:
+        """Visor calls the per-step run limit ``max_runs_per_check``."""
+        if isinstance(data, dict) and "max_runs_per_check" in data:
+            if "max_runs_per_step" in data:
+                raise field_error("max_runs_per_check", "use either max_runs_per_step or max_runs_per_check")
+            data = {("max_runs_per_step" if k == "max_runs_per_check" else k): v for k, v in data.items()}
+        return data
+
+
+class WorkflowInput(Model):
+    """A reusable-workflow input; its ``default`` is what ``inputs.<name>`` holds in a run."""
+
+    name: str
+    default: Any = None
+    description: str | None = None
+    required: bool = False
+    schema_: dict[str, Any] | None = Field(None, alias="schema", description="Documentation only.")
+
+
+class WorkflowOutput(Model):
+    """A reusable-workflow output (Liquid ``value`` or ``value_js``)."""
+
+    name: str
+    description: str | None = None
+    value: str | None = None
+    value_js: str | None = None
+    schema_: dict[str, Any] | None = Field(None, alias="schema", description="Documentation only.")
+
 
 class VisorConfig(Model):
     """A ``.visor.yaml`` file."""
@@ -131,6 +128,15 @@ class VisorConfig(Model):
     env: dict[str, str | int | float | bool] = Field(
         default_factory=dict, description="Extra environment for commands and `env` in expressions."
     )
+    max_parallelism: int | None = Field(
+        None, ge=1, description="Most steps of one wave running at once (--max-parallel wins)."
+    )
+    fail_fast: bool = Field(False, description="Start no new step once a step has failed (as --fail-fast).")
+    id: str | None = Field(None, description="Reusable-workflow id.")
+    name: str | None = Field(None, description="Reusable-workflow name.")
+    description: str | None = None
+    inputs: list[WorkflowInput] = Field(default_factory=list, description="Reusable-workflow inputs.")
+    outputs: list[WorkflowOutput] = Field(default_factory=list, description="Reusable-workflow outputs.")
 
     @field_validator("version", mode="before")
     @classmethod

@@ -13,8 +13,9 @@ import copy
 import json
 from typing import Any
 
-from visor_mem.config.models import VISOR_ONLY_TOP_LEVEL_KEYS, VisorConfig
-from visor_mem.config.step_models import EXTENSION_PREFIX, SINGLE_OR_LIST_FIELDS
+from visor_mem.config.keys import LEVELS
+from visor_mem.config.models import VisorConfig
+from visor_mem.config.step_models import EXTENSION_PREFIX, SINGLE_OR_LIST_FIELDS, STEP_MODELS
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 _OLD_REFS = "#/$defs/"
@@ -30,6 +31,8 @@ def visor_schema() -> Schema:
         _accept_single_items(definition)
         _allow_extensions(definition)
     _accept_visor_root(schema)
+    for model in STEP_MODELS.values():
+        _accept_inert_step_keys(schema["definitions"][model.__name__])
     _accept_script_js(schema["definitions"]["ScriptStepModel"])
     return schema
 
@@ -86,12 +89,21 @@ def _accept_visor_root(schema: Schema) -> None:
     properties = schema["properties"]
     properties["version"] = {**properties["version"], "type": ["string", "number"]}
     properties["checks"] = {**properties["steps"], "description": "Alias of steps."}
-    for key in sorted(VISOR_ONLY_TOP_LEVEL_KEYS):
-        properties[key] = {"description": "Visor setting; accepted and ignored by visor_mem."}
+    for key, fate in LEVELS["top"].keys.items():
+        if fate.kind == "inert":
+            properties[key] = {"description": f"Visor key with no effect in visor_mem: {fate.note}."}
     schema["required"] = [key for key in schema.get("required", []) if key != "steps"]
     if not schema["required"]:
         del schema["required"]
     schema["oneOf"] = [{"required": ["steps"]}, {"required": ["checks"]}]
+
+
+def _accept_inert_step_keys(definition: Schema) -> None:
+    for key, fate in LEVELS["step"].keys.items():
+        if fate.kind == "inert":
+            definition["properties"][key] = {
+                "description": f"Visor key with no effect in visor_mem: {fate.note}."
+            }
 
 
 def _accept_script_js(definition: Schema) -> None:

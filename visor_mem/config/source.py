@@ -45,3 +45,10 @@ def did_you_mean(word: object, choices: Iterable[str]) -> str:
 
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def warning_line(location: Location, message: str) -> str:
+    """``file:line:col: warning: field: message``, the one shape of a config warning."""
+    where = Location(location.file, location.line, location.column).prefix()
+    text = f"warning: {location.field}: {message}" if location.field else f"warning: {message}"
+    return f"{where}: {text}" if where else text

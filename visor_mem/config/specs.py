@@ -80,6 +80,8 @@ class StepSpec:
     timeout: float | None = None
     tags: tuple[str, ...] = ()
     group: str | None = None
+    description: str | None = None
+    on: tuple[str, ...] | None = None
     for_each: bool = False
     fanout_mode: str | None = None
 
@@ -179,6 +181,28 @@ class LimitsSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
+class WorkflowInputSpec:
+    """A reusable-workflow input."""
+
+    name: str
+    default: Any = None
+    description: str | None = None
+    required: bool = False
+    schema_: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkflowOutputSpec:
+    """A reusable-workflow output."""
+
+    name: str
+    description: str | None = None
+    value: str | None = None
+    value_js: str | None = None
+    schema_: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class ConfigSpec:
     """A whole validated ``.visor.yaml``."""
 
@@ -188,3 +212,15 @@ class ConfigSpec:
     routing: RoutingSpec = field(default_factory=RoutingSpec)
     limits: LimitsSpec = field(default_factory=LimitsSpec)
     env: Mapping[str, Scalar] = field(default_factory=dict)
+    max_parallelism: int | None = None
+    fail_fast: bool = False
+    id: str | None = None
+    name: str | None = None
+    description: str | None = None
+    inputs: tuple[WorkflowInputSpec, ...] = ()
+    outputs: tuple[WorkflowOutputSpec, ...] = ()
+
+    @property
+    def input_defaults(self) -> dict[str, Any]:
+        """``inputs`` as JS and Liquid see it: each declared input's default."""
+        return {item.name: item.default for item in self.inputs}

@@ -24,6 +24,14 @@ EXTENSION_PREFIX = "x-"
 """Keys starting with this are user extensions (YAML anchors ...), ignored everywhere, as in Visor."""
 SINGLE_OR_LIST_FIELDS = frozenset({"depends_on", "tags", "run"})
 """List fields that also accept one bare item (``depends_on: build``); the schema says so."""
+EventTrigger = Literal[
+    "pr_opened", "pr_updated", "pr_closed", "issue_opened", "issue_comment", "manual", "schedule",
+    "webhook_received", "slack_message", "telegram_message", "email_message", "whatsapp_message",
+    "teams_message",
+]  # fmt: skip
+"""Visor's event names (``src/types/config.ts`` EventTrigger)."""
+STEP_TYPE_ALIASES = {"logger": "log"}
+"""Visor's older spellings of step types, rewritten before validation."""
 FIELD_ERROR = "config_field"
 """pydantic error type whose ``ctx['field']`` names the field a model-level check is about."""
 
@@ -94,7 +102,6 @@ class Hook(Model):
     run_js: str | None = Field(None, description="JavaScript returning a list of step names to run.")
     goto: str | None = Field(None, description="Step to jump back (or forward) to.")
     goto_js: str | None = Field(None, description="JavaScript returning the step to go to, or null.")
-    goto_event: str | None = Field(None, description="Accepted for Visor compatibility; ignored.")
     transitions: list[Transition] = Field(default_factory=list)
 
     _normalise_run = field_validator("run", mode="before")(as_list)
@@ -137,10 +144,8 @@ class StepBase(Model):
     tags: list[str] = Field(default_factory=list)
     group: str | None = None
     description: str | None = None
-    # Visor keys accepted so its configs load; visor_mem does not act on them.
-    on: list[str] | None = Field(None, description="Visor event filter; accepted and ignored.")
-    criticality: Literal["external", "internal", "policy", "info"] | None = Field(
-        None, description="Accepted for Visor compatibility; ignored."
+    on: list[EventTrigger] | None = Field(
+        None, description="Events that run this step (with --event); without --event every step runs."
     )
 
     for_each: bool = Field(
@@ -248,7 +253,6 @@ class CommandStepModel(StepBase):
     env: dict[str, str | int | float | bool] = Field(default_factory=dict)
     transform: str | None = Field(None, description="Liquid applied to the output (JSON text is parsed).")
     transform_js: str | None = Field(None, description="JavaScript applied to the output (sees `output`).")
-    output_format: str | None = Field(None, description="Accepted for Visor compatibility; ignored.")
 
 
 class LogStepModel(StepBase):
@@ -257,9 +261,6 @@ class LogStepModel(StepBase):
     type: Literal["log"]
     message: str = Field(..., description="Liquid template.")
     level: Literal["debug", "info", "warn", "warning", "error"] = "info"
-    include_pr_context: bool | None = Field(None, description="Accepted for Visor compatibility; ignored.")
-    include_dependencies: bool | None = Field(None, description="Accepted for Visor compatibility; ignored.")
-    include_metadata: bool | None = Field(None, description="Accepted for Visor compatibility; ignored.")
 
 
 class NoopStepModel(StepBase):

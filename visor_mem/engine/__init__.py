@@ -95,7 +95,8 @@ def _run_with_store(loaded: LoadedConfig, options: RunOptions, store: Store, sta
         sink=options.on_event,
         max_runs=spec.limits.max_runs_per_step,
     )
-    runner = Runner(services, spec.routing.max_loops, options.max_parallel, options.fail_fast)
+    parallel = options.max_parallel or spec.max_parallelism or os.cpu_count() or 2
+    runner = Runner(services, spec.routing.max_loops, parallel, options.fail_fast or spec.fail_fast)
     try:
         runner.run()
     except KeyboardInterrupt as interrupt:

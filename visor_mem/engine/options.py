@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -16,7 +15,8 @@ class RunOptions:
 
     only: tuple[str, ...] = ()
     store_url: str | None = None
-    max_parallel: int = field(default_factory=lambda: os.cpu_count() or 2)
+    max_parallel: int | None = None
+    """None: the config's ``max_parallelism``, else the number of cores."""
     fail_fast: bool = False
     js_timeout: float | None = None
     lock_timeout: float | None = None
