@@ -2,7 +2,7 @@
 #   make demo    set up .venv and run .visor.yaml.example
 #   make test    set up .venv and run the whole test suite (coverage gate 90 %)
 #   make lint    ruff check, ruff format --check, mypy (strict)
-#   make bench   start-up, chain, JavaScript, routing, forEach, store and concurrency benchmarks (figures vs targets)
+#   make bench   start-up, chain, wide (one wave), JavaScript, routing, forEach, store and concurrency benchmarks (figures vs targets)
 #   make bench-crash  200 SIGKILLs per store backend through visor run (several minutes)
 #   make schema  regenerate schemas/visor.schema.json (pydantic models) and docs/compatibility.md (key table)
 PYTHON ?= python3
@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/chain.py 10000 20000
 	$(BIN)/python bench/chain.py 10000 --storage file
+	$(BIN)/python bench/wide.py 10000 20000
 	$(BIN)/python bench/js.py
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/foreach.py 10000 20000

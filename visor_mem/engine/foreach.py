@@ -121,12 +121,13 @@ class ForEach:
 
     def finished_producers(self) -> list[str]:
         """Waiting producers whose map dependents have all settled (their on_finish may run)."""
+        if not self.waiting:
+            return []  # called after every wave: walking the whole plan here made chains quadratic
         states = self.executor.states
         ready = [
             name
-            for name in self.plan.order
-            if name in self.waiting
-            and all(states[d].phase not in ("pending", "dormant") for d in self._map_dependents(name))
+            for name in sorted(self.waiting, key=self.plan.index.__getitem__)
+            if all(states[d].phase not in ("pending", "dormant") for d in self._map_dependents(name))
         ]
         self.waiting.difference_update(ready)
         return ready

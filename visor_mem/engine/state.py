@@ -84,13 +84,15 @@ class Readiness:
     def pop_wave(self) -> list[str]:
         """All ready steps of the newest generation, in config order."""
         wave: list[str] = []
+        taken: set[str] = set()  # a step pushed twice comes out once; a set keeps wide waves linear
         top: int | None = None
         while self._heap and (top is None or -self._heap[0][0] == top):
             generation, _, name = heapq.heappop(self._heap)
             state = self._states[name]
-            if state.phase != "pending" or state.unresolved or name in wave:
+            if state.phase != "pending" or state.unresolved or name in taken:
                 continue
             top = -generation
+            taken.add(name)
             wave.append(name)
         return wave
 
