@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel
 
 from visor_mem.config import compile as compile_module
-from visor_mem.config import load_config, models, step_models
+from visor_mem.config import contract_models, load_config, models, step_models
 from visor_mem.config.compile import SPEC_OF, UncarriedField, check_carried, uncarried_fields
 from visor_mem.config.keydocs import render_compatibility
 from visor_mem.config.keys import LEVELS
@@ -36,6 +36,9 @@ LEVEL_MODELS: dict[str, tuple[type[BaseModel], ...]] = {
     "limits": (models.LimitsConfig,),
     "workflow_input": (models.WorkflowInput,),
     "workflow_output": (models.WorkflowOutput,),
+    "failure_condition": (contract_models.FailureCondition,),
+    "on_init": (contract_models.OnInit,),
+    "on_init_item": (contract_models.OnInitStep,),
 }
 SPELLINGS = {"top": {"checks"}, "step": {"script_js"}, "limits": {"max_runs_per_check"}}
 """Implemented rows that are another spelling of a model field (renamed before validation)."""

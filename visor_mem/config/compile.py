@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from visor_mem.config import models, specs, step_models
+from visor_mem.config import contract_models, models, specs, step_models
 
 SPEC_OF: dict[type[BaseModel], type[Any]] = {
     step_models.Backoff: specs.BackoffSpec,
@@ -27,6 +27,9 @@ SPEC_OF: dict[type[BaseModel], type[Any]] = {
     step_models.CommandStepModel: specs.CommandStepSpec,
     step_models.LogStepModel: specs.LogStepSpec,
     step_models.NoopStepModel: specs.NoopStepSpec,
+    contract_models.FailureCondition: specs.FailureConditionSpec,
+    contract_models.OnInit: specs.OnInitSpec,
+    contract_models.OnInitStep: specs.OnInitStepSpec,
     models.NamespaceLimitsModel: specs.NamespaceLimitsSpec,
     models.MemoryConfig: specs.MemorySpec,
     models.RoutingConfig: specs.RoutingSpec,

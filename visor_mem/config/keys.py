@@ -97,8 +97,8 @@ TOP = Level(
         "description": done("reusable-workflow metadata"),
         "inputs": done("reusable-workflow inputs; defaults feed `inputs` in JS and Liquid"),
         "outputs": done("reusable-workflow outputs"),
-        "fail_if": planned("ceng"),
-        "failure_conditions": planned("ceng"),
+        "fail_if": done("global: an issue on the step that fails the run"),
+        "failure_conditions": done("global; a step's own entry of the same name wins"),
         "tests": inert("read by `visor test`, not by `visor run`"),
         "output": inert("PR comment and check-run formatting"),
         "ai": inert(_AI),
@@ -142,6 +142,7 @@ TOP = Level(
         "limits": ("one", "limits"),
         "inputs": ("list", "workflow_input"),
         "outputs": ("list", "workflow_output"),
+        "failure_conditions": ("map", "failure_condition"),
     },
 )
 
@@ -181,11 +182,11 @@ STEP = Level(
         "forEach": done(),
         "fanout": done(),
         "reduce": done("alias of fanout"),
-        "assume": planned("ceng"),
-        "guarantee": planned("ceng"),
-        "failure_conditions": planned("ceng"),
-        "on_init": planned("ceng"),
-        "criticality": planned("ceng"),
+        "assume": done(),
+        "guarantee": done(),
+        "failure_conditions": done(),
+        "on_init": done("`step` items; `tool` and `workflow` items are refused"),
+        "criticality": done("external/internal: no retry of logical failures"),
         "schema": planned("ccfg"),
         "output_schema": planned("ccfg"),
         "group": done("`step.group` in routing JavaScript; Visor also groups PR comments by it"),
@@ -281,6 +282,8 @@ STEP = Level(
         "on_success": ("one", "hook"),
         "on_fail": ("one", "on_fail"),
         "on_finish": ("one", "hook"),
+        "failure_conditions": ("map", "failure_condition"),
+        "on_init": ("one", "on_init"),
     },
 )
 
@@ -305,6 +308,27 @@ LEVELS: dict[str, Level] = {
     "step": STEP,
     "hook": HOOK,
     "on_fail": ON_FAIL,
+    "failure_condition": Level(
+        "failure_conditions entry",
+        {"condition": done(), "message": done(), "severity": done(), "halt_execution": done()},
+    ),
+    "on_init": Level(
+        "on_init",
+        {"run": done(), "run_js": done()},
+        {"run": ("list", "on_init_item")},
+    ),
+    "on_init_item": Level(
+        "on_init.run item",
+        {
+            "step": done(),
+            "with": done(),
+            "as": done(),
+            "tool": refused("MCP tools are not implemented"),
+            "workflow": refused("reusable workflows as on_init items are not implemented"),
+            "overrides": refused("reusable workflows as on_init items are not implemented"),
+            "output_mapping": refused("reusable workflows as on_init items are not implemented"),
+        },
+    ),
     "retry": Level("on_fail.retry", {"max": done(), "backoff": done()}, {"backoff": ("one", "backoff")}),
     "backoff": Level("on_fail.retry.backoff", {"mode": done(), "delay_ms": done()}),
     "transition": Level(

@@ -10,8 +10,10 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from visor_mem.config.contract_models import FailureCondition, short_conditions
+from visor_mem.config.model_base import Model, field_error
 from visor_mem.config.number_types import JsSeconds, Loops, Megabytes, Quota, Runs, Timeout
-from visor_mem.config.step_models import STEP_TYPE_ALIASES, FailHook, Model, StepModel, field_error
+from visor_mem.config.step_models import STEP_TYPE_ALIASES, FailHook, StepModel
 
 PERSISTENT_STORAGES = frozenset({"file", "sqlite", "redis"})
 
@@ -137,6 +139,14 @@ class VisorConfig(Model):
     description: str | None = None
     inputs: list[WorkflowInput] = Field(default_factory=list, description="Reusable-workflow inputs.")
     outputs: list[WorkflowOutput] = Field(default_factory=list, description="Reusable-workflow outputs.")
+    fail_if: str | None = Field(
+        None, description="JavaScript checked after every step; true fails the run (not the step)."
+    )
+    failure_conditions: dict[str, FailureCondition] = Field(
+        default_factory=dict, description="Named failure conditions checked after every step."
+    )
+
+    _short_conditions = field_validator("failure_conditions", mode="before")(short_conditions)
 
     @field_validator("version", mode="before")
     @classmethod

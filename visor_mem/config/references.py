@@ -76,6 +76,9 @@ def _named_targets(model: VisorConfig, raw: Any) -> Iterator[tuple[str, str]]:
             yield _item_path(raw, f"{base}.depends_on", index), dependency
         for hook_name, hook in step.hooks().items():
             yield from _hook_targets(hook, f"{base}.{hook_name}", raw)
+        if step.on_init is not None:
+            for index, target in enumerate(step.on_init.run_names()):
+                yield f"{_item_path(raw, f'{base}.on_init.run', index)}", target
     defaults = model.routing.defaults
     if defaults and defaults.on_fail:
         yield from _hook_targets(defaults.on_fail, "routing.defaults.on_fail", raw)

@@ -65,6 +65,33 @@ class HookSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
+class FailureConditionSpec:
+    """A named failure condition."""
+
+    condition: str
+    message: str | None = None
+    severity: str = "error"
+    halt_execution: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnInitStepSpec:
+    """An ``on_init`` item with arguments or another output name."""
+
+    step: str
+    with_: Mapping[str, Any] = field(default_factory=dict)
+    as_: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnInitSpec:
+    """``on_init``: steps run before this one."""
+
+    run: tuple[str | OnInitStepSpec, ...] = ()
+    run_js: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class StepSpec:
     """Fields common to every step type."""
 
@@ -84,6 +111,11 @@ class StepSpec:
     on: tuple[str, ...] | None = None
     for_each: bool = False
     fanout_mode: str | None = None
+    criticality: str | None = None
+    assume: tuple[str, ...] = ()
+    guarantee: tuple[str, ...] = ()
+    failure_conditions: Mapping[str, FailureConditionSpec] = field(default_factory=dict)
+    on_init: OnInitSpec | None = None
 
     def hooks(self) -> dict[str, HookSpec]:
         """The routing hooks that are set, by field name."""
@@ -224,3 +256,6 @@ class ConfigSpec:
     def input_defaults(self) -> dict[str, Any]:
         """``inputs`` as JS and Liquid see it: each declared input's default."""
         return {item.name: item.default for item in self.inputs}
+
+    fail_if: str | None = None
+    failure_conditions: Mapping[str, FailureConditionSpec] = field(default_factory=dict)

@@ -10,9 +10,13 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import Field, field_validator, model_validator
 
+from visor_mem.config.contract_models import FailureCondition, OnInit, short_conditions
+from visor_mem.config.model_base import EXTENSION_PREFIX as EXTENSION_PREFIX
+from visor_mem.config.model_base import FIELD_ERROR as FIELD_ERROR
+from visor_mem.config.model_base import Model, as_list
+from visor_mem.config.model_base import field_error as field_error
 from visor_mem.config.number_types import DelayMs, Loops, Runs, Timeout, TtlSeconds
 
 MEMORY_OPERATIONS = ("get", "set", "append", "increment", "delete", "clear", "list", "exec_js")
@@ -20,8 +24,6 @@ KEYED_OPERATIONS = frozenset({"get", "set", "append", "increment", "delete"})
 VALUE_OPERATIONS = frozenset({"set", "append"})
 TTL_OPERATIONS = frozenset({"set", "append", "increment"})
 TAG_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$"
-EXTENSION_PREFIX = "x-"
-"""Keys starting with this are user extensions (YAML anchors ...), ignored everywhere, as in Visor."""
 SINGLE_OR_LIST_FIELDS = frozenset({"depends_on", "tags", "run"})
 """List fields that also accept one bare item (``depends_on: build``); the schema says so."""
 EventTrigger = Literal[
@@ -32,37 +34,6 @@ EventTrigger = Literal[
 """Visor's event names (``src/types/config.ts`` EventTrigger)."""
 STEP_TYPE_ALIASES = {"logger": "log"}
 """Visor's older spellings of step types, rewritten before validation."""
-FIELD_ERROR = "config_field"
-"""pydantic error type whose ``ctx['field']`` names the field a model-level check is about."""
-
-
-def field_error(field: str, message: str) -> PydanticCustomError:
-    """An error raised by a model validator about one of the model's fields.
-
-    The loader appends ``field`` to the error's path, so the message points at
-    ``steps.build.key`` rather than at the step as a whole.
-    """
-    return PydanticCustomError(FIELD_ERROR, message, {"field": field})
-
-
-class Model(BaseModel):
-    """Base of every config model: immutable, unknown keys rejected."""
-
-    # defer_build: validators are built when first used, so the nested models
-    # are compiled once inside VisorConfig's validator instead of once each at import.
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_extensions(cls, data: Any) -> Any:
-        if isinstance(data, dict) and any(str(k).startswith(EXTENSION_PREFIX) for k in data):
-            return {k: v for k, v in data.items() if not str(k).startswith(EXTENSION_PREFIX)}
-        return data
-
-
-def as_list(value: Any) -> Any:
-    """Accept a single string where a list of strings is expected."""
-    return [value] if isinstance(value, str) else value
 
 
 class Backoff(Model):
@@ -147,6 +118,23 @@ class StepBase(Model):
     on: list[EventTrigger] | None = Field(
         None, description="Events that run this step (with --event); without --event every step runs."
     )
+    criticality: Literal["external", "internal", "policy", "info"] | None = Field(
+        None,
+        description="Visor's risk class; external and internal steps are not retried after a logical "
+        "failure (fail_if, guarantee, failure_conditions).",
+    )
+    assume: list[str] = Field(
+        default_factory=list,
+        description="JavaScript preconditions; one false skips the step (reason assume).",
+    )
+    guarantee: list[str] = Field(
+        default_factory=list, description="JavaScript postconditions on `output`; one false fails the step."
+    )
+    failure_conditions: dict[str, FailureCondition] = Field(
+        default_factory=dict,
+        description="Named conditions on `output` (override global ones of the same name).",
+    )
+    on_init: OnInit | None = Field(None, description="Steps to run first; their outputs are visible by name.")
 
     for_each: bool = Field(
         False,
@@ -161,6 +149,8 @@ class StepBase(Model):
     reduce: bool | None = Field(None, description="Alias for fanout: reduce (true) or map (false).")
 
     _normalise_depends = field_validator("depends_on", mode="before")(as_list)
+    _normalise_contracts = field_validator("assume", "guarantee", mode="before")(as_list)
+    _short_conditions = field_validator("failure_conditions", mode="before")(short_conditions)
     _normalise_tags = field_validator("tags", mode="before")(as_list)
 
     @field_validator("tags")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from visor_mem.config.loaded import LoadedConfig
-from visor_mem.config.specs import StepSpec
+from visor_mem.engine.contracts import Contracts
 from visor_mem.engine.events import EventSink, LogMessage, StepStarted
 from visor_mem.engine.foreach import as_items
 from visor_mem.engine.plan import Plan
@@ -67,6 +67,7 @@ class Executor:
         self._base_dir = services.loaded.base_dir
         # Step types with a timeout even when the step sets none (as Visor: commands, 60 s).
         self._default_timeouts = {"command": services.loaded.spec.limits.command_timeout}
+        self.contracts = Contracts(services.loaded.spec, services.exprs, services.loaded.locate)
 
     def call(self, name: str, args: Mapping[str, JSON] | None = None) -> StepCall:
         """The StepCall for one execution of ``name``."""
@@ -111,12 +112,13 @@ class Executor:
         """Run one execution (``if`` already checked); True when it succeeded."""
         state = self.states[name]
         state.runs += 1
+        state.logical = False
         self.services.sink(StepStarted(name, state.runs))
         started = time.perf_counter()
         call = self.call(name, args)
         output, error = self._produce(call, launched)
         if error is None:
-            error = self._fail_if(name, output)
+            error = self._judge(name, output)
         if error is None and self.services.plan.steps[name].for_each:
             output = as_items(output)
         state.duration_ms += (time.perf_counter() - started) * 1000
@@ -129,12 +131,19 @@ class Executor:
         """One execution for one forEach item: its output and error (no events)."""
         state = self.states[name]
         state.runs += 1
+        state.logical = False
         started = time.perf_counter()
         output, error = self._produce(self.call(name), None)
         if error is None:
-            error = self._fail_if(name, output)
+            error = self._judge(name, output)
         state.duration_ms += (time.perf_counter() - started) * 1000
         self.services.outputs.record(name, output)
+        self.services.store.commit()
+        return output, error
+
+    def invoke(self, name: str, args: Mapping[str, JSON]) -> tuple[JSON, str | None]:
+        """Execute ``name``'s kind once, outside the schedule (an ``on_init`` item)."""
+        output, error = self._produce(self.call(name, args), None)
         self.services.store.commit()
         return output, error
 
@@ -151,13 +160,12 @@ class Executor:
         except VisorError as err:
             return None, str(err)
 
-    def _fail_if(self, name: str, output: JSON) -> str | None:
-        spec: StepSpec = self.services.plan.steps[name]
-        if spec.fail_if is None:
-            return None
-        where = self.services.loaded.locate(f"steps.{name}.fail_if")
-        try:
-            failed = self.services.exprs.truthy(spec.fail_if, where=where, extra={"output": output})
-        except VisorError as err:
-            return str(err)
-        return f"fail_if condition met: {spec.fail_if.strip()}" if failed else None
+    def _judge(self, name: str, output: JSON) -> str | None:
+        """Contracts and failure conditions on a produced output; the error, if any."""
+        verdict = self.contracts.judge(name, output)
+        state = self.states[name]
+        state.issues.extend(verdict.issues)
+        state.logical = verdict.logical
+        if verdict.halt is not None:
+            self.resolver.halt(f"{verdict.halt} of step '{name}'")
+        return verdict.error

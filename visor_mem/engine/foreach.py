@@ -164,6 +164,8 @@ class ForEach:
         run = ItemRun()
         try:
             for index in range(count):
+                if self.executor.resolver.halted is not None:
+                    break  # halt_execution: the remaining items never run
                 self._one_item(name, index, fans, run, retry)
         finally:
             for dep, fan in fans.items():

@@ -33,6 +33,7 @@ class Resolver:
         for name in plan.dormant:
             self.states[name].phase = "dormant"
         self.readiness = Readiness(plan, self.states)
+        self.halted: str | None = None
 
     def __getitem__(self, name: str) -> StepState:
         return self.states[name]
@@ -89,6 +90,12 @@ class Resolver:
         for state in self.states.values():
             if state.phase in ("pending", "dormant"):
                 state.phase, state.reason = "skipped", reason
+
+    def halt(self, reason: str) -> None:
+        """Stop the run: nothing not started yet will run (``halt_execution``)."""
+        if self.halted is None:
+            self.halted = reason
+        self.skip_pending(reason)
 
     # -- questions ---------------------------------------------------------------------
 

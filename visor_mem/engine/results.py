@@ -25,6 +25,8 @@ class StepResult:
     """Routing that led to re-executions, e.g. ('retry', 'retry') or ('goto from build',)."""
     items: dict[str, int] | None = None
     """A map step under forEach: counts of its items (items, success, failed, skipped)."""
+    issues: tuple[tuple[str, str], ...] = ()
+    """(severity, text) that did not fail the step: global fail_if, warning failure conditions."""
 
     def to_json(self) -> dict[str, JSON]:
         """The step's entry in the ``-o json`` document (DESIGN.md section 7)."""
@@ -36,6 +38,8 @@ class StepResult:
         data["runs"] = self.runs
         if self.items is not None:
             data["forEach"] = dict(self.items)
+        if self.issues:
+            data["issues"] = [{"severity": severity, "message": text} for severity, text in self.issues]
         data["duration_ms"] = round(self.duration_ms, 3)
         return data
 
@@ -52,8 +56,11 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        """True when no step ended failed."""
-        return all(step.status != "failed" for step in self.steps.values())
+        """True when no step ended failed and no global fail_if fired."""
+        return all(
+            step.status != "failed" and all(severity != "error" for severity, _ in step.issues)
+            for step in self.steps.values()
+        )
 
     @property
     def exit_code(self) -> int:

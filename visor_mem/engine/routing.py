@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from visor_mem.config.specs import HookSpec, StepSpec
+from visor_mem.engine.contracts import NO_RETRY_CRITICALITY
 from visor_mem.engine.events import RoutingDecision
 from visor_mem.engine.execute import Executor
 from visor_mem.errors import LoopBudgetExceeded, RoutingError, VisorError
@@ -57,6 +58,8 @@ class Router:
         state = self.executor.states[name]
         if retry is None or state.retries >= retry.max:
             return None
+        if state.logical and self.executor.services.plan.steps[name].criticality in NO_RETRY_CRITICALITY:
+            return None  # Visor: no automatic retry of a logical failure of external/internal steps
         self.spend(name, "on_fail", "retry", f"{name} -> {name} (retry)")
         state.retries += 1
         state.route.append("retry")

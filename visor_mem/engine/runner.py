@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from visor_mem.engine.execute import Executor, Launched, Services
 from visor_mem.engine.foreach import EMPTY, Fan, ForEach
+from visor_mem.engine.on_init import hide, run_on_init
 from visor_mem.engine.resolve import Resolver
 from visor_mem.engine.routing import Jump, Router, backoff_sleep
 from visor_mem.engine.state import StepState
@@ -36,6 +37,10 @@ class Runner:
         self.router = Router(self.executor, max_loops)
         self.router.bind(self._activate_target)
         self.foreach = ForEach(self.executor, self.router)
+        self._preconditions = (
+            (self.executor.condition_holds, "if condition is false"),
+            (self.executor.contracts.assume_holds, "assume"),
+        )
         self.router.context = self.foreach.context
         self._max_parallel = max(1, max_parallel)
         self._fail_fast = fail_fast
@@ -76,6 +81,8 @@ class Runner:
         for producer in self.foreach.finished_producers():
             self.router.finish_later(producer)
         self._apply_jumps()
+        if self.resolver.halted is not None:
+            return False
         if self._fail_fast and self.resolver.any_failed():
             self.resolver.skip_pending("skipped by --fail-fast after a failure")
             return False
@@ -85,7 +92,8 @@ class Runner:
         launched: dict[str, Launched] = {}
         for name in wave:
             kind = self._kind(name)
-            if self.services.plan.steps[name].type not in self.executor.parallel_types:
+            spec = self.services.plan.steps[name]
+            if spec.type not in self.executor.parallel_types or spec.on_init is not None:
                 continue
             if not self._gate(name) or not self._may_start(name):
                 continue
@@ -105,11 +113,26 @@ class Runner:
         """One turn of a step (launched: started with its wave; routed: a ``run`` target)."""
         if launched is None and not ((routed or self._gate(name)) and self._may_start(name)):
             return
+        try:
+            shown = run_on_init(self.executor, name)
+        except VisorError as err:
+            self._fail_before_start(name, str(err))
+            return
+        try:
+            self._turn(name, args, launched)
+        finally:
+            hide(self.executor, shown)
+
+    def _turn(self, name: str, args: dict[str, JSON] | None, launched: Launched | None) -> None:
+        """Executions (retries included), then the hooks."""
         fans = self.foreach.parent_fans(name)
         if fans is not None:
             self._activate_items(name, fans)
             return
         succeeded = self.executor.execute(name, args, launched)
+        if self.resolver.halted is not None:
+            self.resolver.release(name)
+            return
         while not succeeded:
             delay = self._retry_delay(name)
             if delay is None:
@@ -149,19 +172,20 @@ class Runner:
             return None
 
     def _may_start(self, name: str) -> bool:
-        """Check ``if`` and max_runs; record a skip or failure when it may not."""
+        """Check max_runs, ``if`` and ``assume``; record a skip or failure when it may not."""
         too_many = self.executor.over_max_runs(name)
         if too_many is not None:
             self._fail_before_start(name, str(too_many))
             return False
-        try:
-            holds = self.executor.condition_holds(name)
-        except VisorError as err:
-            self._fail_before_start(name, str(err))
-            return False
-        if not holds:  # skipped by its `if`: dependents decide what that means for them
-            self.resolver.skip(name, "if condition is false")
-        return holds
+        for holds, reason in self._preconditions:
+            try:
+                if not holds(name):  # skipped: dependents decide what that means for them
+                    self.resolver.skip(name, reason)
+                    return False
+            except VisorError as err:
+                self._fail_before_start(name, str(err))
+                return False
+        return True
 
     def _fail_before_start(self, name: str, error: str) -> None:
         self.resolver.finish(name, self.states[name].output, error)

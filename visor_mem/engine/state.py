@@ -37,6 +37,10 @@ class StepState:
     unresolved: int = 0
     recovered_by: str | None = None
     items: dict[str, int] | None = None
+    issues: list[tuple[str, str]] = field(default_factory=list)
+    """(severity, text) found by failure conditions that did not fail the step."""
+    logical: bool = False
+    """The latest failure is logical (a contract or condition), not an execution error."""
     """Per-item counts of a map step's latest activation (forEach)."""
 
     @property
@@ -63,6 +67,7 @@ class StepState:
             duration_ms=self.duration_ms,
             route=tuple(self.route),
             items=self.items,
+            issues=tuple(dict.fromkeys(self.issues)),
         )
 
 

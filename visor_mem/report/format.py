@@ -68,6 +68,9 @@ def detail(step: StepResult, width: int = PREVIEW_WIDTH) -> str:
         return clip(step.error or "failed", width)
     if step.status == "skipped":
         return clip(step.reason or "", width)
+    if step.issues:
+        severity, text = step.issues[0]
+        return clip(f"{severity}: {text}", width)
     return preview(step.output, width)
 
 
