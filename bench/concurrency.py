@@ -1,9 +1,12 @@
 """N `visor run` processes, started together, each incrementing one key M times on one store:
 no update may be lost.
 
-    python bench/concurrency.py [--processes 8] [--steps 500] [--backend sqlite ...]
+    python bench/concurrency.py [--processes 8] [--steps 500] [--backend sqlite ...] [--workload W ...]
 
-Each process runs a chain of M ``increment`` steps on ``hits``.  The final
+Each process runs a chain of M steps that add 1 to ``hits``: ``increment``
+steps, memory ``set`` steps whose ``value_js`` reads ``hits`` (read-modify-write
+in one exclusive section), and scripts that read and write (serializable JS);
+on the file store only ``increment`` (its run-long lock serialises runs anyway).  The final
 value must be exactly N x M, and since every increment returns the new value,
 the outputs of all runs together must be exactly 1..N x M (no two increments
 saw the same value).  A run whose outputs are one contiguous block ran
@@ -52,14 +55,30 @@ def memory_section(backend: str, redis_url: str | None = None) -> MemoryConfig:
     return sections[backend]
 
 
-def increment_config(memory: MemoryConfig, steps: int) -> str:
-    """A chain of ``steps`` increments of ``hits`` on the store ``memory`` describes."""
+WORKLOADS: dict[str, str] = {
+    # the store's own read-modify-write
+    "increment": "    type: memory\n    operation: increment\n    key: hits\n",
+    # a memory step whose value_js reads memory: read, compute, write as one section
+    "value_js": (
+        "    type: memory\n    operation: set\n    key: hits\n"
+        "    value_js: \"(memory.get('hits') || 0) + 1\"\n"
+    ),
+    # a script that reads and writes (serializable JS evaluation)
+    "script": (
+        "    type: script\n"
+        "    content: \"const n = (memory.get('hits') || 0) + 1; memory.set('hits', n); return n\"\n"
+    ),
+}
+"""Workload → the body of each step; every step adds 1 to ``hits`` and outputs the new value."""
+
+
+def increment_config(memory: MemoryConfig, steps: int, workload: str = "increment") -> str:
+    """A chain of ``steps`` steps adding 1 to ``hits`` on the store ``memory`` describes."""
     place = f"  url: {memory.url}\n" if memory.storage == "redis" else f"  file: {memory.file}\n"
     if memory.storage == "file":
         place += f"  format: {memory.format}\n"
     chain = "".join(
-        f"  i{i}:\n    type: memory\n    operation: increment\n    key: hits\n"
-        + (f"    depends_on: i{i - 1}\n" if i > 1 else "")
+        f"  i{i}:\n{WORKLOADS[workload]}" + (f"    depends_on: i{i - 1}\n" if i > 1 else "")
         for i in range(1, steps + 1)
     )
     return f'version: "1.0"\nmemory:\n  storage: {memory.storage}\n{place}steps:\n{chain}'
@@ -115,6 +134,7 @@ class Outcome:
     backend: str
     processes: int
     steps: int
+    workload: str
     final: object
     runs: list[Ran]
     seconds: float
@@ -141,12 +161,17 @@ class Outcome:
 
 
 def run_concurrently(
-    backend: str, folder: Path, processes: int, steps: int, redis_url: str | None = None
+    backend: str,
+    folder: Path,
+    processes: int,
+    steps: int,
+    redis_url: str | None = None,
+    workload: str = "increment",
 ) -> Outcome:
-    """Start ``processes`` runs of the increment chain on one store; wait; read the final value."""
+    """Start ``processes`` runs of the chain on one store; wait; read the final value."""
     memory = memory_section(backend, redis_url)
     config = folder / "increments.yaml"
-    config.write_text(increment_config(memory, steps))
+    config.write_text(increment_config(memory, steps, workload))
     command = [str(VISOR), "run", "-o", "json", "--lock-timeout", "120", str(config)]
     started = time.perf_counter()
     runs = start_together([command] * processes, folder)
@@ -156,15 +181,15 @@ def run_concurrently(
         final = store.get("hits", "default")
     finally:
         store.close()
-    return Outcome(backend, processes, steps, final, runs, seconds)
+    return Outcome(backend, processes, steps, workload, final, runs, seconds)
 
 
 def report(outcome: Outcome) -> str:
     codes = sorted({run.code for run in outcome.runs})
     verdict = "exact" if outcome.final == outcome.expected and outcome.every_value_once else "LOST UPDATES"
     return (
-        f"{outcome.backend:9}  {outcome.processes} x {outcome.steps}  final {outcome.final!s:>6} "
-        f"/ {outcome.expected}  {verdict}  exit codes {codes}  "
+        f"{outcome.backend:9} {outcome.workload:9}  {outcome.processes} x {outcome.steps}  "
+        f"final {outcome.final!s:>6} / {outcome.expected}  {verdict}  exit codes {codes}  "
         f"ran alone {outcome.alone}/{outcome.processes}  waited on the lock {outcome.waited}  "
         f"{outcome.seconds:5.1f}s"
     )
@@ -214,6 +239,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--backend", action="append", choices=sorted(BACKENDS + ("file-csv",)))
     parser.add_argument("--redis-url")
+    parser.add_argument(
+        "--workload", action="append", choices=sorted(WORKLOADS), help="default: all (file stores: increment)"
+    )
     args = parser.parse_args(argv)
     failed = False
     with tempfile.TemporaryDirectory(prefix="visor-cache-") as cache:
@@ -224,11 +252,18 @@ def main(argv: list[str]) -> int:
 
 
 def _bench(backend: str, args: argparse.Namespace) -> bool:
-    """Run and print one backend; True when no update was lost."""
-    with tempfile.TemporaryDirectory() as folder, _redis_for(backend, args.redis_url) as url:
-        outcome = run_concurrently(backend, Path(folder), args.processes, args.steps, url)
-        print(report(outcome), flush=True)
-        return outcome.final == outcome.expected and outcome.every_value_once
+    """Run and print one backend's workloads; True when no update was lost."""
+    workloads = args.workload or (list(WORKLOADS) if backend in ("sqlite", "redis") else ["increment"])
+    exact = True
+    with _redis_for(backend, args.redis_url) as url:
+        for workload in workloads:
+            if url:
+                _flush(url)
+            with tempfile.TemporaryDirectory() as folder:
+                outcome = run_concurrently(backend, Path(folder), args.processes, args.steps, url, workload)
+            print(report(outcome), flush=True)
+            exact &= outcome.final == outcome.expected and outcome.every_value_once
+    return exact
 
 
 @contextmanager

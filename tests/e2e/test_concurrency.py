@@ -55,3 +55,16 @@ def _assert_took_turns(outcome: object, store: Path) -> None:
     for waiter, (file, holder) in waits:
         assert file == str(store)
         assert holder in pids - {waiter}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_concurrent_value_js_read_modify_write_loses_nothing(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """``value_js: memory.get('hits') + 1`` in parallel runs: each step is one exclusive section."""
+    url = request.getfixturevalue("redis_url") if backend == "redis" else None
+    steps = 40
+    outcome = harness.run_concurrently(backend, tmp_path, PROCESSES, steps, url, workload="value_js")
+    assert [run.code for run in outcome.runs] == [0] * PROCESSES, [run.err[-300:] for run in outcome.runs]
+    assert outcome.final == PROCESSES * steps
+    assert outcome.every_value_once

@@ -3,7 +3,10 @@
 The value of set/append/increment goes through Visor's pipeline: ``value``
 (a string with Liquid markup is rendered) or ``value_js``, then ``transform``
 (Liquid, always a string), then ``transform_js`` (sees the previous result as
-``value``).  Operations are a registry, one small function each.
+``value``).  Each operation is an ``Op`` (:mod:`visor_mem.store.ops`) built by
+a registry; a value computed from expressions (which may read memory) is
+computed and written inside one ``Memory.exclusive()`` section, so a
+read-modify-write from parallel runs on a shared store loses nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Callable
 from visor_mem.config.specs import MemoryStepSpec
 from visor_mem.steps.base import StepCall
 from visor_mem.store.base import JSON
-from visor_mem.store.scoped import Memory
+from visor_mem.store.ops import Op
 
 LIQUID_MARKERS = ("{{", "{%")
 
@@ -43,54 +46,49 @@ def _key(spec: MemoryStepSpec) -> str:
     return spec.key
 
 
-def _get(call: StepCall, spec: MemoryStepSpec, memory: Memory) -> JSON:
-    return memory.get(_key(spec), spec.namespace)
+def _namespace(spec: MemoryStepSpec) -> str:
+    return spec.namespace or ""  # "": the memory's default namespace
 
 
-def _set(call: StepCall, spec: MemoryStepSpec, memory: Memory) -> JSON:
-    return memory.set(_key(spec), compute_value(call, spec), spec.namespace, spec.ttl)
-
-
-def _append(call: StepCall, spec: MemoryStepSpec, memory: Memory) -> JSON:
-    return memory.append(_key(spec), compute_value(call, spec), spec.namespace, spec.ttl)
-
-
-def _increment(call: StepCall, spec: MemoryStepSpec, memory: Memory) -> JSON:
+def _amount(call: StepCall, spec: MemoryStepSpec) -> JSON:
     given = spec.has_value or spec.value_js is not None
-    amount = compute_value(call, spec) if given else 1
-    return memory.increment(_key(spec), amount, spec.namespace, spec.ttl)
+    return compute_value(call, spec) if given else 1
 
 
-def _delete(call: StepCall, spec: MemoryStepSpec, memory: Memory) -> JSON:
-    return memory.delete(_key(spec), spec.namespace)
+def _valued(kind: str, value: Callable[[StepCall, MemoryStepSpec], JSON]) -> OpOf:
+    return lambda call, spec: Op(kind, _namespace(spec), _key(spec), value(call, spec), spec.ttl)
 
 
-def _clear(call: StepCall, spec: MemoryStepSpec, memory: Memory) -> JSON:
-    memory.clear(spec.namespace)
-    return None
+def _keyed(kind: str) -> OpOf:
+    return lambda call, spec: Op(kind, _namespace(spec), _key(spec))
 
 
-def _list(call: StepCall, spec: MemoryStepSpec, memory: Memory) -> JSON:
-    return memory.list(spec.namespace)
+def _whole(kind: str) -> OpOf:
+    return lambda call, spec: Op(kind, _namespace(spec))
 
 
-def _exec_js(call: StepCall, spec: MemoryStepSpec, memory: Memory) -> JSON:
-    assert spec.memory_js is not None  # guaranteed by the spec's validator
-    return call.js("memory_js", spec.memory_js)
+OpOf = Callable[[StepCall, MemoryStepSpec], Op]
 
-
-Operation = Callable[[StepCall, MemoryStepSpec, Memory], JSON]
-
-OPERATIONS: dict[str, Operation] = {
-    "get": _get,
-    "set": _set,
-    "append": _append,
-    "increment": _increment,
-    "delete": _delete,
-    "clear": _clear,
-    "list": _list,
-    "exec_js": _exec_js,
+OPERATIONS: dict[str, OpOf] = {
+    "get": _keyed("get"),
+    "set": _valued("set", compute_value),
+    "append": _valued("append", compute_value),
+    "increment": _valued("increment", _amount),
+    "delete": _keyed("delete"),
+    "clear": _whole("clear"),
+    "list": _whole("list"),
 }
+"""Memory step operation → the ``Op`` it applies (``exec_js`` runs code instead)."""
+
+
+def computed(spec: MemoryStepSpec) -> bool:
+    """Whether the value comes from an expression that may read memory."""
+    return (
+        spec.value_js is not None
+        or spec.transform is not None
+        or spec.transform_js is not None
+        or has_liquid(spec.value)
+    )
 
 
 class MemoryStep:
@@ -100,4 +98,11 @@ class MemoryStep:
         spec = call.spec
         assert isinstance(spec, MemoryStepSpec)
         memory = call.session if spec.scope == "session" else call.memory
-        return OPERATIONS[spec.op](call, spec, memory)
+        if spec.op == "exec_js":
+            assert spec.memory_js is not None  # guaranteed by the spec's validator
+            return call.js("memory_js", spec.memory_js)
+        if not computed(spec):
+            return memory.apply([OPERATIONS[spec.op](call, spec)])[0]
+        # Reading memory to compute the value, then writing, is one serializable section.
+        with memory.exclusive():
+            return memory.apply([OPERATIONS[spec.op](call, spec)])[0]

@@ -109,6 +109,21 @@ class Store(Protocol):
         """Make everything durable and release files, locks and connections."""
 
 
+@runtime_checkable
+class SharedStore(Protocol):
+    """A store other processes write too (sqlite, redis): what a cache needs to stay fresh."""
+
+    def revision(self) -> int:
+        """The number of the last write any process recorded."""
+
+    def changes_since(self, revision: int) -> list[tuple[str, str | None]] | None:
+        """``(namespace, key)`` written after ``revision`` (key None: the namespace was
+        cleared), oldest first; None when the feed no longer reaches back that far."""
+
+    def exclusive(self) -> AbstractContextManager[None]:
+        """A section during which no other process writes (batches inside are applied)."""
+
+
 def iter_items(dump: Dump) -> Iterator[tuple[str, str, JSON]]:
     """Every ``(namespace, key, value)`` of a dump, in order."""
     for namespace, entries in dump.items():

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import json
 import random
+import secrets
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -38,6 +40,12 @@ from visor_mem.store.semantics import Quotas
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
 PREFIX = "visor:"
 CAS_ATTEMPTS = 10_000
+FEED_KEEP = 4096
+"""Changes kept in the ``changes`` feed: a reader further behind reloads everything."""
+LOCK_LEASE_S = 60.0
+"""How long an exclusive section may hold the lock (a killed holder frees it after this)."""
+LOCK_WAIT_S = 120.0
+"""How long to wait for another client's exclusive section before giving up."""
 
 _PURGE = """
 local dead = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])
@@ -110,16 +118,21 @@ return out
 """
 )
 
-# ARGV: prefix, now, number of expectation fields, expectations, writes.
+# ARGV: prefix, now, lock token ('' : none), number of expectation fields, expectations, writes.
 #   expectations: 'k' ns key value expiry | 'n' ns count | 'v' ns version
 #   writes: 's' ns key value expiry | 'd' ns key | 'c' ns
-# Everything is checked before anything is written: returns 0 (nothing written)
-# when another client changed what the batch read, else 1.
+# Everything is checked before anything is written.  Returns 1 when written;
+# nothing is written and it returns 0 when another client changed what the batch
+# read, 2 while another client holds the lock, 3 when our lock expired.
+# Each write is numbered (``rev``) and logged in the ``changes`` feed.
 _APPLY = (
     _NAMES
     + """
-local now, last = ARGV[2], 3 + tonumber(ARGV[3])
-local i, seen = 4, {}
+local holder = redis.call('GET', P .. 'lock')
+if holder and holder ~= ARGV[3] then return 2 end
+if ARGV[3] ~= '' and not holder then return 3 end
+local now, last = ARGV[2], 4 + tonumber(ARGV[4])
+local i, seen = 5, {}
 local function arg(n) return ARGV[i + n] end
 while i <= last do
   local ns = arg(1)
@@ -138,44 +151,54 @@ while i <= last do
   end
 end
 while i <= #ARGV do
-  local ns = arg(1)
+  local kind, ns, key = arg(0), arg(1), arg(2)
   if not seen[ns] then purge(ns, now); seen[ns] = true end
   redis.call('INCR', k(ns, 'ver'))
-  if arg(0) == 's' then
-    redis.call('HSET', k(ns, 'values'), arg(2), arg(3))
-    if not redis.call('ZSCORE', k(ns, 'order'), arg(2)) then
-      redis.call('ZADD', k(ns, 'order'), redis.call('INCR', k(ns, 'seq')), arg(2))
+  if kind == 's' then
+    redis.call('HSET', k(ns, 'values'), key, arg(3))
+    if not redis.call('ZSCORE', k(ns, 'order'), key) then
+      redis.call('ZADD', k(ns, 'order'), redis.call('INCR', k(ns, 'seq')), key)
     end
     if arg(4) == '' then
-      redis.call('ZREM', k(ns, 'expiry'), arg(2))
+      redis.call('ZREM', k(ns, 'expiry'), key)
     else
-      redis.call('ZADD', k(ns, 'expiry'), arg(4), arg(2))
+      redis.call('ZADD', k(ns, 'expiry'), arg(4), key)
     end
     if not redis.call('ZSCORE', P .. 'namespaces', ns) then
       redis.call('ZADD', P .. 'namespaces', redis.call('INCR', P .. 'nsseq'), ns)
     end
     i = i + 5
-  elseif arg(0) == 'd' then
-    redis.call('HDEL', k(ns, 'values'), arg(2))
-    redis.call('ZREM', k(ns, 'order'), arg(2))
-    redis.call('ZREM', k(ns, 'expiry'), arg(2))
+  elseif kind == 'd' then
+    redis.call('HDEL', k(ns, 'values'), key)
+    redis.call('ZREM', k(ns, 'order'), key)
+    redis.call('ZREM', k(ns, 'expiry'), key)
     i = i + 3
   else
     redis.call('DEL', k(ns, 'values'), k(ns, 'order'), k(ns, 'expiry'), k(ns, 'seq'))
     redis.call('ZREM', P .. 'namespaces', ns)
     i = i + 2
   end
+  local rev = redis.call('INCR', P .. 'rev')
+  local place = kind == 'c' and {ns} or {ns, key}
+  redis.call('ZADD', P .. 'changes', rev, rev .. ' ' .. cjson.encode(place))
 end
+redis.call('ZREMRANGEBYRANK', P .. 'changes', 0, -FEED_KEEP - 1)
 return 1
 """
 )
+
+_UNLOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
 
 _SCRIPTS = {
     "read": _READ,
     "entries": _ENTRIES,
     "fetch": _FETCH,
     "shape": _SHAPE,
-    "apply": _APPLY,
+    "apply": _APPLY.replace("FEED_KEEP", str(FEED_KEEP)),
+    "unlock": _UNLOCK,
 }
 
 
@@ -196,6 +219,9 @@ class RedisStore(OpMethods):
         self._client = _connect(url)
         self._scripts = {name: self._client.register_script(src) for name, src in _SCRIPTS.items()}
         self._snapshots: dict[str, tuple[Any, ...]] | None = None
+        self._thread_lock = threading.Lock()
+        self._holder: int | None = None
+        self._lock_token = ""
 
     # -- reads -------------------------------------------------------------
 
@@ -234,11 +260,14 @@ class RedisStore(OpMethods):
     def apply(self, batch: Sequence[Op], quotas: Quotas | None = None) -> list[JSON]:
         """Plan over one fetch of the keys the batch names, then check-and-write in one script.
 
-        The script writes only if nothing the plan read has changed meanwhile;
-        otherwise the batch is planned again from fresh state (optimistic
-        concurrency: the value rules stay in Python, in one place).
+        The script writes only if nothing the plan read has changed meanwhile
+        (and no other client holds the exclusive lock); otherwise the batch is
+        planned again from fresh state.  This is optimistic concurrency: the
+        value rules stay in Python, in one place, and a failed attempt writes
+        nothing at all.
         """
-        for attempt in range(CAS_ATTEMPTS):
+        waited = _Backoff(LOCK_WAIT_S)
+        for _ in range(CAS_ATTEMPTS):
             now = self._clock()
             snapshot = _Snapshot(self, batch, now)
             results, writes = plan(batch, snapshot, now, quotas)
@@ -246,10 +275,69 @@ class RedisStore(OpMethods):
                 return results
             for namespace in dict.fromkeys(write.namespace for write in writes):
                 self._remember(namespace)
-            if self._run("apply", [], [PREFIX, now, *snapshot.expectations(), *_write_args(writes)]):
+            args = [PREFIX, now, self._token(), *snapshot.expectations(), *_write_args(writes)]
+            outcome = self._run("apply", [], args)
+            if outcome == 1:
                 return results
-            time.sleep(random.uniform(0, 0.0002 * min(attempt + 1, 10)))  # noqa: S311 - jitter
+            if outcome == 3:
+                raise StoreError(
+                    f"redis {self.url}: the exclusive section outlived its {LOCK_LEASE_S:g} s lease"
+                )
+            waited.pause(f"redis {self.url}: another client held the memory lock")
         raise StoreError(f"redis {self.url}: the keys kept changing; gave up after {CAS_ATTEMPTS} tries")
+
+    # -- what other processes see: the change feed and the exclusive section ----------
+
+    def revision(self) -> int:
+        """The number of the last recorded write (every client's)."""
+        return int(self._redis(lambda c: c.get(PREFIX + "rev")) or 0)
+
+    def changes_since(self, revision: int) -> list[tuple[str, str | None]] | None:
+        """``(namespace, key)`` written after ``revision`` (key None: cleared), oldest first;
+        None when the feed no longer reaches back that far."""
+
+        def read(client: Any) -> list[Any]:
+            pipe = client.pipeline(transaction=True)
+            pipe.get(PREFIX + "rev")
+            pipe.zrangebyscore(PREFIX + "changes", f"({revision}", "+inf")
+            return list(pipe.execute())
+
+        current, members = self._redis(read)
+        changes = [_text(member).split(" ", 1) for member in members]
+        if int(current or 0) > revision and (not changes or int(changes[0][0]) != revision + 1):
+            return None
+        places = [json.loads(place) for _, place in changes]
+        return [(place[0], place[1] if len(place) > 1 else None) for place in places]
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """A section during which no other client writes: a lock with a token and a lease.
+
+        Batches of other clients wait while it is held (the apply script
+        checks the lock); a holder killed meanwhile frees it when the lease
+        (``LOCK_LEASE_S``) runs out.  Sections of one thread nest.
+        """
+        if self._holder == threading.get_ident():
+            yield
+            return
+        with self._thread_lock:
+            token = secrets.token_hex(16)
+            self._acquire(token)
+            self._holder, self._lock_token = threading.get_ident(), token
+            try:
+                yield
+            finally:
+                self._holder, self._lock_token = None, ""
+                self._run("unlock", [PREFIX + "lock"], [token])
+
+    def _acquire(self, token: str) -> None:
+        waited = _Backoff(LOCK_WAIT_S)
+        lease_ms = int(LOCK_LEASE_S * 1000)
+        while not self._redis(lambda c: c.set(PREFIX + "lock", token, nx=True, px=lease_ms)):
+            waited.pause(f"redis {self.url}: another client held the memory lock")
+
+    def _token(self) -> str:
+        return self._lock_token if self._holder == threading.get_ident() else ""
 
     # -- transactions and durability ------------------------------------------
 
@@ -396,6 +484,20 @@ class _Snapshot:
             reply = self._store._run("shape", [], [PREFIX, self._now, namespace])
             self._shapes[namespace] = (int(reply[0]), _text(reply[1]), [_text(key) for key in reply[2:]])
         return self._shapes[namespace]
+
+
+class _Backoff:
+    """Growing random pauses, then a StoreError once ``limit`` seconds have passed."""
+
+    def __init__(self, limit: float) -> None:
+        self._deadline = time.monotonic() + limit
+        self._pause = 0.0002
+
+    def pause(self, why: str) -> None:
+        if time.monotonic() > self._deadline:
+            raise StoreError(f"{why}; gave up waiting")
+        time.sleep(random.uniform(0, self._pause))  # noqa: S311 - jitter, not secrets
+        self._pause = min(self._pause * 1.5, 0.01)
 
 
 def _write_args(writes: list[Op]) -> list[Any]:

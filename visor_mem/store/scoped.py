@@ -10,11 +10,12 @@ the JavaScript sandbox can bring its mirror of the store up to date cheaply.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from visor_mem.store.base import JSON, Dump, Store
+from visor_mem.store.base import JSON, Dump, SharedStore, Store
 from visor_mem.store.ops import KINDS, Op
 from visor_mem.store.semantics import NamespaceLimits
 
@@ -48,7 +49,9 @@ class Memory:
         self.store = store
         self.default_namespace = default_namespace or "default"
         self._limits = limits or {}
-        self.revision = 0
+        self._shared = store if isinstance(store, SharedStore) else None
+        self._section = threading.RLock()
+        self._revision = 0
         self._changes: ChangeList = []
         self._changes_start = 0
 
@@ -85,9 +88,10 @@ class Memory:
         """
         ops = [op if op.namespace else replace(op, namespace=self.default_namespace) for op in batch]
         results = self.store.apply(ops, self._limits)
-        for op in ops:
-            if KINDS[op.kind].writes:
-                self._changed(op.namespace, op.key if op.key is not None and op.kind != "clear" else None)
+        if self._shared is None:
+            for op in ops:
+                if KINDS[op.kind].writes:
+                    self._changed(op.namespace, op.key if op.kind != "clear" else None)
         return results
 
     def set(self, key: str, value: JSON, namespace: str | None = None, ttl: float | None = None) -> JSON:
@@ -121,25 +125,48 @@ class Memory:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All or nothing, for a script's replayed operations."""
-        start = self.revision
+        start = self._revision
         try:
             with self.store.transaction():
                 yield
         except BaseException:
-            if self.revision != start:  # the rolled-back keys changed twice
+            if self._revision != start:  # the rolled-back keys changed twice
                 self._forget_changes()
             raise
 
-    # -- change tracking for the JS mirror ------------------------------------
+    # -- freshness and serializability (the JS mirror, value_js) ------------------------
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """A section in which nothing else writes this memory: no other thread of this
+        process, and on a shared store (sqlite, redis) no other process either.
+
+        Read, compute and ``apply`` inside it, and the read-modify-write is
+        serializable.  Sections nest within a thread.
+        """
+        with self._section:
+            if self._shared is None:
+                yield
+            else:
+                with self._shared.exclusive():
+                    yield
+
+    @property
+    def revision(self) -> int:
+        """A number that grows with every write (on shared stores, every process's writes)."""
+        return self._revision if self._shared is None else self._shared.revision()
 
     def changes_since(self, revision: int) -> ChangeList | None:
         """Keys changed after ``revision``; None when too old (reload everything)."""
+        if self._shared is not None:
+            feed = self._shared.changes_since(revision)
+            return None if feed is None else [Change(namespace, key) for namespace, key in feed]
         if revision < self._changes_start:
             return None
         return self._changes[revision - self._changes_start :]
 
     def _changed(self, namespace: str, key: str | None) -> None:
-        self.revision += 1
+        self._revision += 1
         self._changes.append(Change(namespace, key))
         if len(self._changes) > _CHANGE_LOG_LIMIT:
             drop = len(self._changes) // 2
@@ -148,6 +175,6 @@ class Memory:
 
     def _forget_changes(self) -> None:
         """After a rollback, force every mirror to reload."""
-        self.revision += 1
+        self._revision += 1
         self._changes = []
-        self._changes_start = self.revision
+        self._changes_start = self._revision

@@ -46,6 +46,9 @@ CREATE INDEX visor_entries_order ON visor_entries (namespace, seq);
 CREATE INDEX visor_entries_expiry ON visor_entries (expires_at) WHERE expires_at IS NOT NULL;
 """
 
+_FEED_SCHEMA = "CREATE TABLE visor_changes (rev INTEGER PRIMARY KEY, namespace TEXT NOT NULL, key TEXT)"
+"""The change feed (see ``changes_since``); added to databases made before it existed."""
+
 _EXPECTED_COLUMNS = {
     "visor_meta": ["name", "value"],
     "visor_namespaces": ["name", "seq"],
@@ -108,7 +111,38 @@ class SqliteStore(OpMethods):
             results, writes = plan(batch, self, self._clock(), quotas)
             for write in writes:
                 _WRITES[write.kind](db, write)
+            if writes:
+                _record_changes(db, writes)
         return results
+
+    # -- what other processes see: the change feed and the exclusive section ----------
+
+    def revision(self) -> int:
+        """The number of the last recorded write (every process's)."""
+        with self._reading() as db:
+            return int(db.execute("SELECT COALESCE(MAX(rev), 0) FROM visor_changes").fetchone()[0])
+
+    def changes_since(self, revision: int) -> list[tuple[str, str | None]] | None:
+        """``(namespace, key)`` written after ``revision`` (key None: cleared), oldest first;
+        None when the feed no longer reaches back that far."""
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT rev, namespace, key FROM visor_changes WHERE rev > ? ORDER BY rev", (revision,)
+            ).fetchall()
+        if rows and rows[0][0] != revision + 1:
+            return None
+        return [(namespace, key) for _, namespace, key in rows]
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """A section during which no other process writes: one BEGIN IMMEDIATE around it.
+
+        Reads inside see every other process's committed writes; batches
+        applied inside join the transaction, committed when the section ends
+        (rolled back if it raises).
+        """
+        with self._writing():
+            yield
 
     def entry(self, namespace: str, key: str) -> Entry | None:
         """The live entry (the ``ops.Reader`` view)."""
@@ -248,6 +282,20 @@ def _clear(db: sqlite3.Connection, write: Op) -> None:
     db.execute("DELETE FROM visor_namespaces WHERE name = ?", (write.namespace,))
 
 
+FEED_KEEP = 4096
+"""Changes kept in ``visor_changes``: a reader further behind reloads everything."""
+
+
+def _record_changes(db: sqlite3.Connection, writes: list[Op]) -> None:
+    db.executemany(
+        "INSERT INTO visor_changes (namespace, key) VALUES (?, ?)",
+        [(write.namespace, write.key) for write in writes],
+    )
+    db.execute(
+        "DELETE FROM visor_changes WHERE rev <= (SELECT MAX(rev) FROM visor_changes) - ?", (FEED_KEEP,)
+    )
+
+
 _WRITES: dict[str, Callable[[sqlite3.Connection, Op], None]] = {
     "set": _put,
     "delete": _delete,
@@ -293,6 +341,20 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
         db.execute("PRAGMA synchronous=NORMAL")
         if not tables:
             _create_schema(db)
+        elif "visor_changes" not in tables:
+            _add_feed(db)
+
+
+def _add_feed(db: sqlite3.Connection) -> None:
+    """A database made before the change feed gets its table (another process may race us)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if "visor_changes" not in _tables(db):
+            db.execute(_FEED_SCHEMA)
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def _tables(db: sqlite3.Connection) -> set[str]:
@@ -317,7 +379,7 @@ def _create_schema(db: sqlite3.Connection) -> None:
     db.execute("BEGIN IMMEDIATE")
     try:
         if not _tables(db):  # another process may have created it meanwhile
-            for statement in _SCHEMA.split(";"):
+            for statement in [*_SCHEMA.split(";"), _FEED_SCHEMA]:
                 if statement.strip():
                     db.execute(statement)
             db.execute("INSERT INTO visor_meta (name, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
