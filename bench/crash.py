@@ -68,7 +68,8 @@ class Workload(Protocol):
 
     @property
     def window(self) -> tuple[float, float] | None:
-        """Kill moments are uniform in this window (s after start); None: calibrate (run_series)."""
+        """Kill moments are uniform in this window (s after the run's first stderr line, when
+        start-up is over); None: calibrate (run_series)."""
 
     def prepare(self, folder: Path, backend: str) -> None: ...
     def command(self, folder: Path, backend: str, run: int) -> list[str]: ...
@@ -188,6 +189,7 @@ class Model:
 def drive(backend: str, folder: Path) -> None:
     """The store-level runner: steps forever, committing after each, printing what is committed."""
     store = open_store(CONFIGS[backend](), folder, **STORE_OPTIONS)
+    print("open", file=sys.stderr, flush=True)  # start-up is over: kill moments count from here
     memory = Memory(store)
     done = memory.get("step") or 0
     assert isinstance(done, int)
@@ -202,7 +204,7 @@ def drive(backend: str, folder: Path) -> None:
 class StoreDriver:
     """The ``drive`` runner; its model is global, so a run continues the last one's steps."""
 
-    window: tuple[float, float] | None = (0.3, 0.8)  # after start-up (~0.3 s): a few hundred steps
+    window: tuple[float, float] | None = (0.0, 0.5)  # after it opened the store: a few hundred steps
     model: Model = field(default_factory=Model)
 
     def prepare(self, folder: Path, backend: str) -> None:
@@ -254,14 +256,19 @@ class Ran:
 
 
 def run_once(command: list[str], folder: Path, delay: float | None) -> Ran:
-    """Run ``command``; SIGKILL it ``delay`` s after its start unless it ended before (None: never)."""
+    """Run ``command``; SIGKILL it ``delay`` s after its first stderr line unless it ended
+    before (None: never).  Counting from the first line rather than the start keeps the
+    kills among the steps however slow start-up is on a busy machine."""
     with tempfile.TemporaryFile("w+") as out:
         started = time.perf_counter()
         child = subprocess.Popen(command, cwd=folder, stdout=out, stderr=subprocess.PIPE, text=True)
         lines: list[tuple[float, str]] = []
-        reader = threading.Thread(target=_read_lines, args=(child, started, lines), daemon=True)
+        spoke = threading.Event()
+        reader = threading.Thread(target=_read_lines, args=(child, started, lines, spoke), daemon=True)
         reader.start()
         try:
+            if delay is not None:
+                spoke.wait(timeout=RUN_TIMEOUT_S)
             child.wait(timeout=RUN_TIMEOUT_S if delay is None else delay)
         except subprocess.TimeoutExpired:
             child.send_signal(signal.SIGKILL)
@@ -273,10 +280,16 @@ def run_once(command: list[str], folder: Path, delay: float | None) -> Ran:
         return Ran(child.returncode, out.read(), err, seconds, lines[0][0] if lines else None)
 
 
-def _read_lines(child: subprocess.Popen[str], started: float, lines: list[tuple[float, str]]) -> None:
+def _read_lines(
+    child: subprocess.Popen[str], started: float, lines: list[tuple[float, str]], spoke: threading.Event
+) -> None:
     assert child.stderr is not None
-    for line in child.stderr:
-        lines.append((time.perf_counter() - started, line))
+    try:
+        for line in child.stderr:
+            lines.append((time.perf_counter() - started, line))
+            spoke.set()
+    finally:
+        spoke.set()  # a run that ends silently must not keep the killer waiting
 
 
 def open_dump(backend: str, folder: Path) -> Dump:
@@ -380,8 +393,8 @@ def run_series(backend: str, folder: Path, kills: int, seed: int, workload: Work
     """``kills`` kill attempts on one folder, framed by whole runs when the workload ends.
 
     A second whole run times the workload (the first fills visor's config cache): kills
-    land uniformly from 0.9 x the moment it printed its first line (start-up is over:
-    most kills hit steps, a few the start-up) to 1.05 x its end.
+    land uniformly from the moment a run printed its first line (start-up is over) to
+    1.05 x the time the timed run took from there to its end.
     """
     workload = workload or VisorChain(PAIRS)
     rng = random.Random(seed)
@@ -394,7 +407,7 @@ def run_series(backend: str, folder: Path, kills: int, seed: int, workload: Work
         whole.append(harness.trial(None)[0])  # fills visor's config cache: the later runs start faster
         second, ran = harness.trial(None)
         whole.append(second)
-        window = (0.9 * (ran.first_line or 0.0), 1.05 * ran.seconds)
+        window = (0.0, 1.05 * (ran.seconds - (ran.first_line or 0.0)))
     attempts = [harness.trial(rng.uniform(*window))[0] for _ in range(kills)]
     final_dump = ""
     if workload.total() is not None:
