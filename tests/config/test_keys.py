@@ -40,8 +40,13 @@ LEVEL_MODELS: dict[str, tuple[type[BaseModel], ...]] = {
     "on_init": (contract_models.OnInit,),
     "on_init_item": (contract_models.OnInitStep,),
 }
-SPELLINGS = {"top": {"checks"}, "step": {"script_js"}, "limits": {"max_runs_per_check"}}
-"""Implemented rows that are another spelling of a model field (renamed before validation)."""
+SPELLINGS = {
+    "top": {"checks", "extends", "include", "imports"},
+    "step": {"script_js"},
+    "limits": {"max_runs_per_check"},
+}
+"""Implemented rows that are no model field: other spellings renamed before validation, and
+the composition keys, consumed by config/compose.py before validation."""
 
 # Keys of Visor's CheckConfig and VisorConfig (src/types/config.ts at 7d360617).
 VISOR_STEP_KEYS = [

@@ -4,10 +4,12 @@
 config again and again; validating it costs more than the rest of start-up.
 A config that validated once is stored as its frozen records (``specs.py``)
 under a key that covers everything the result depends on: the file's bytes
-and absolute path, the visor_mem version, and the size and mtime of every
-module of ``visor_mem/config`` (so editing the schema in a checkout
-invalidates it).  Any problem with the cache (missing, unreadable, foreign
-owner, another version) means "no cache": the config is loaded normally.
+and absolute path, the bytes of every file it composes (``extends``,
+``imports``: checked on every hit, as ``LoadedConfig.sources`` lists them),
+the visor_mem version, and the size and mtime of every module of
+``visor_mem/config`` (so editing the schema in a checkout invalidates it).
+Any problem with the cache (missing, unreadable, foreign owner, another
+version) means "no cache": the config is loaded normally.
 
 Where: ``$VISOR_CACHE_DIR``, else ``$XDG_CACHE_HOME/visor_mem``, else
 ``~/.cache/visor_mem``.  ``VISOR_NO_CACHE=1`` turns it off.  Entries are
@@ -43,7 +45,7 @@ def load_config_cached(path: str | Path, environ: Mapping[str, str] | None = Non
         return _load(path)
     entry = folder / _entry_name(path, data)
     cached = _read(entry, folder)
-    if cached is not None:
+    if cached is not None and _sources_unchanged(cached):
         return cached
     loaded = _load(path)
     _write(folder, entry, loaded)
@@ -93,6 +95,17 @@ def _read(entry: Path, folder: Path) -> LoadedConfig | None:
     except Exception:  # a missing, torn or foreign entry is simply a miss
         return None
     return loaded if isinstance(loaded, LoadedConfig) else None
+
+
+def _sources_unchanged(loaded: LoadedConfig) -> bool:
+    """Every file composed into the config (extends, imports) still has the bytes it had."""
+    for name, digest in loaded.sources:
+        try:
+            if hashlib.sha256(Path(name).read_bytes()).hexdigest() != digest:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def _private(folder: Path) -> bool:

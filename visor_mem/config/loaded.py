@@ -28,6 +28,10 @@ class LoadedConfig:
     path: Path | None = None
     positions: Mapping[str, Position] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    files: Mapping[str, str] = field(default_factory=dict)
+    """Field path → file label, for fields written in an ``extends`` parent."""
+    sources: tuple[tuple[str, str], ...] = ()
+    """(absolute path, sha256) of every file composed into this one (extends, imports)."""
 
     @property
     def base_dir(self) -> Path:
@@ -45,6 +49,6 @@ class LoadedConfig:
         while probe:
             if probe in self.positions:
                 line, column = self.positions[probe]
-                return Location(self.file_label, line, column, field_path)
+                return Location(self.files.get(probe, self.file_label), line, column, field_path)
             probe = probe.rpartition(".")[0]
         return Location(self.file_label, None, None, field_path)

@@ -9,6 +9,7 @@ checks that need every step at once (:mod:`references`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 
 from visor_mem.config.bounds import WARN_TIMEOUT_AT
 from visor_mem.config.compile import compile_config
+from visor_mem.config.compose import compose
 from visor_mem.config.keycheck import apply_key_table
 from visor_mem.config.loaded import LoadedConfig, Position
 from visor_mem.config.models import VisorConfig
@@ -36,7 +38,22 @@ def load_config(source: str | Path | Mapping[str, Any]) -> LoadedConfig:
         return _validate(dict(source), None, {})
     path = Path(source)
     data, positions = parse_yaml(_read(path), str(path))
-    return _validate(data, path, positions)
+    composed = compose(data, positions, path, _parse)
+    if composed is None:
+        return _validate(data, path, positions)
+    return _validate(composed.data, path, composed.positions, Origins(composed.files, composed.sources))
+
+
+def _parse(raw: bytes, label: str) -> tuple[Any, dict[str, Position]]:
+    return parse_yaml(decode_config(raw, label), label)
+
+
+@dataclass(frozen=True)
+class Origins:
+    """Where a composed config's fields come from (see :mod:`compose`)."""
+
+    files: Mapping[str, str] = field(default_factory=dict)
+    sources: tuple[tuple[str, str], ...] = ()
 
 
 def _read(path: Path) -> str:
@@ -65,12 +82,14 @@ def decode_config(data: bytes, label: str | None) -> str:
         ) from None
 
 
-def _validate(data: Any, path: Path | None, positions: dict[str, Position]) -> LoadedConfig:
+def _validate(
+    data: Any, path: Path | None, positions: dict[str, Position], origins: Origins = Origins()
+) -> LoadedConfig:
     label = str(path) if path else None
     if not isinstance(data, dict):
         raise ConfigError(_not_a_mapping(data), Location(label, *positions.get("", (None, None))))
     steps_key = "checks" if "checks" in data and "steps" not in data else "steps"
-    source = Source(label, positions, steps_key)
+    source = Source(label, positions, steps_key, origins.files)
     checked = apply_key_table(data, source)
     try:
         model = VisorConfig.model_validate(checked.data)
@@ -84,7 +103,14 @@ def _validate(data: Any, path: Path | None, positions: dict[str, Position]) -> L
     warnings = checked.warnings
     check_references(model, source, data)
     warnings += _timeout_warnings(data.get(steps_key), source)
-    return LoadedConfig(compile_config(model), path, _model_positions(positions, steps_key), warnings)
+    return LoadedConfig(
+        compile_config(model),
+        path,
+        _model_positions(positions, steps_key),
+        warnings,
+        origins.files,
+        origins.sources,
+    )
 
 
 def _timeout_warnings(steps: Any, source: Source) -> tuple[str, ...]:

@@ -20,6 +20,8 @@ class Source:
     label: str | None = None
     positions: Mapping[str, Position] = field(default_factory=dict)
     steps_key: str = "steps"
+    files: Mapping[str, str] = field(default_factory=dict)
+    """Path → file label, for paths written in another file than ``label`` (extends)."""
 
     def display(self, path: str) -> str:
         """The path as the user wrote it."""
@@ -36,7 +38,7 @@ class Source:
                 return Location(self.label, field=shown or None)
             probe = probe.rpartition(".")[0]
         line, column = self.positions[probe]
-        return Location(self.label, line, column, shown or None)
+        return Location(self.files.get(probe, self.label), line, column, shown or None)
 
 
 def did_you_mean(word: object, choices: Iterable[str]) -> str:
