@@ -1,6 +1,7 @@
 # Every target creates the virtualenv it needs: a fresh clone with only python3 works.
 #   make demo    set up .venv and run .visor.yaml.example
 #   make test    set up .venv and run the whole test suite (coverage gate 90 %)
+#   make fuzz    the hostile-input fuzzers, 500 examples each (make test runs 25), with counts per outcome
 #   make lint    ruff check, ruff format --check, mypy (strict)
 #   make bench   start-up, chain, wide (one wave), JavaScript, routing, forEach, store and concurrency benchmarks (figures vs targets)
 #   make bench-crash  200 SIGKILLs per store backend through visor run (several minutes)
@@ -10,7 +11,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-crash schema clean
+.PHONY: demo test lint fuzz bench bench-crash schema clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +24,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest --cov --cov-report=term:skip-covered --cov-fail-under=90
+
+# FUZZ_EXAMPLES=5000 make fuzz for a longer run.
+FUZZ_EXAMPLES ?= 500
+fuzz: $(STAMP)
+	VISOR_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s -p no:cacheprovider tests/hostile -k fuzz
 
 lint: $(STAMP)
 	$(BIN)/ruff check visor_mem tests bench

@@ -134,6 +134,10 @@ CASES = [
             message="at most 315360000 seconds",
         ),
     ),  # fmt: skip
+    Case(
+        "type-is-a-list",
+        **_run("version: '1'\nsteps:\n  a:\n    type: [memory]\n", message="c.yaml:4:5: steps.a.type"),
+    ),
     Case("cli-js-timeout-nan", **_run(STEP, "--js-timeout", "nan", message="--js-timeout")),
     Case("cli-lock-timeout-inf", **_run(STEP, "--lock-timeout", "inf", message="expected a finite number")),
     Case(

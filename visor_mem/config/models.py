@@ -169,7 +169,7 @@ def _rewrite_type_aliases(steps: dict[str, Any]) -> dict[str, Any]:
     """Rewrite ``type: logger`` to ``type: log`` (as Visor does), leaving other steps as they are."""
 
     def fix(step: Any) -> Any:
-        if isinstance(step, dict) and step.get("type") in STEP_TYPE_ALIASES:
+        if isinstance(step, dict) and isinstance(step.get("type"), str) and step["type"] in STEP_TYPE_ALIASES:
             return {**step, "type": STEP_TYPE_ALIASES[step["type"]]}
         return step
 
