@@ -155,3 +155,39 @@ def test_values_are_copied_not_shared(tmp_path: Path) -> None:
     )
     assert result.steps["a"].output == [1]
     assert result.memory["default"]["k"] == [1, 2]
+
+
+def test_liquid_is_rendered_in_every_string_of_a_value_nested_ones_included(tmp_path: Path) -> None:
+    result = run_yaml(
+        tmp_path,
+        """
+        steps:
+          src: {type: script, content: "return {n: 2, tag: 'v1'}"}
+          save:
+            type: memory
+            depends_on: src
+            operation: set
+            key: k
+            value:
+              plain: "no markup {"
+              count: "{{ outputs.src.n }}"
+              list: ["{{ outputs.src.tag }}", 3, {deep: "{% if outputs.src.n > 1 %}big{% endif %}"}]
+        """,
+    )
+    assert result.memory["default"]["k"] == {
+        "plain": "no markup {",
+        "count": "2",
+        "list": ["v1", 3, {"deep": "big"}],
+    }
+
+
+def test_a_liquid_error_in_a_nested_value_string_names_its_path(tmp_path: Path) -> None:
+    result = run_yaml(
+        tmp_path,
+        """
+        steps:
+          save: {type: memory, operation: set, key: k, value: {a: ["{{ 1 | nosuch }}"]}}
+        """,
+    )
+    assert result.steps["save"].status == "failed"
+    assert "steps.save.value.a.0" in (result.steps["save"].error or "")

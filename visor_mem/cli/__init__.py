@@ -9,6 +9,7 @@ turned into a message and an exit code by :func:`visor_mem.cli.boundary.guarded`
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
 from importlib import import_module
@@ -80,7 +81,20 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the ``visor`` command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     args = sys.argv[1:] if argv is None else list(argv)
-    return guarded(lambda: _invoke(args))
+    if _command(args) not in MASKED_COMMANDS:
+        return guarded(lambda: _invoke(args))
+    from visor_mem.report.secrets import masked_output
+
+    with masked_output(os.environ):  # the one place secrets are masked (report/secrets.py)
+        return guarded(lambda: _invoke(args))
+
+
+MASKED_COMMANDS = frozenset({"run", "test"})
+"""Commands whose output masks secrets; `visor memory` prints stored data as it is (export round-trips)."""
+
+
+def _command(args: list[str]) -> str | None:
+    return next((arg for arg in args if not arg.startswith("-")), None)
 
 
 def _invoke(args: list[str]) -> int:

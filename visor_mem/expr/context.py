@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from visor_mem.expr.visor_info import VisorInfo
 from visor_mem.store.base import JSON
 from visor_mem.store.scoped import Memory
 
@@ -72,3 +73,5 @@ class EvalContext:
     pr: dict[str, JSON] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     vars: dict[str, str] = field(default_factory=dict)
+    visor: VisorInfo = field(default_factory=VisorInfo)
+    """The GitHub context of Visor's expressions (event, branches, files, inputs, permissions)."""

@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from liquid import BoundTemplate, Environment
+from liquid.exceptions import UnknownFilterError
 from liquid.undefined import Undefined
 
 from visor_mem.errors import Location, VisorError
-from visor_mem.expr import liquid_limits
+from visor_mem.expr import liquid_limits, liquid_visor
 from visor_mem.expr.context import EvalContext, OutputLedger
 from visor_mem.expr.deadline import Deadline
 from visor_mem.store.scoped import Memory
@@ -73,8 +74,10 @@ class LiquidTemplates:
         self._ctx = ctx
         self._env = liquid_limits.BoundedEnvironment(undefined=Undefined)
         register(self._env, ctx)
+        liquid_visor.register_visor(self._env, ctx.visor)
         self._cache: dict[str, BoundTemplate] = {}
         self._outputs = OutputsView(ctx.outputs)
+        self._visor = ctx.visor.globals()
 
     def render(
         self,
@@ -97,6 +100,8 @@ class LiquidTemplates:
             return buffer.getvalue()
         except VisorError:
             raise  # a memory filter's own error, already one line
+        except UnknownFilterError as err:
+            raise liquid_visor.unknown_filter(err, self._env.filters, where) from err
         except Exception as err:  # noqa: BLE001 - third-party code run on user input: wrap at the seam
             raise liquid_limits.render_failure(err, where, deadline) from err
 
@@ -110,6 +115,7 @@ class LiquidTemplates:
             "env": ctx.env,
             "vars": ctx.vars,
             "args": {},
+            **self._visor,
         }
         if extra:
             variables.update(extra)

@@ -12,6 +12,7 @@ from typing import TextIO
 
 from visor_mem.engine.results import RunResult
 from visor_mem.report.markdown import render_markdown
+from visor_mem.report.secrets import Masker
 
 DATA_ESCAPES = (("%", "%25"), ("\r", "%0D"), ("\n", "%0A"))
 PROPERTY_ESCAPES = (*DATA_ESCAPES, (":", "%3A"), (",", "%2C"))
@@ -35,10 +36,11 @@ def annotation_lines(result: RunResult) -> list[str]:
     ]
 
 
-def append_step_summary(result: RunResult, summary_file: str) -> None:
+def append_step_summary(result: RunResult, summary_file: str, environ: Mapping[str, str]) -> None:
     """Append the Markdown report to the file GitHub shows on the run's summary page."""
+    masker = Masker.from_environ(environ)
     with Path(summary_file).open("a", encoding="utf-8") as handle:
-        handle.write(render_markdown(result) + "\n")
+        handle.write(masker.mask(render_markdown(result)) + "\n")
 
 
 def report(result: RunResult, err: TextIO, environ: Mapping[str, str]) -> None:
@@ -48,7 +50,7 @@ def report(result: RunResult, err: TextIO, environ: Mapping[str, str]) -> None:
     summary_file = environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
         try:
-            append_step_summary(result, summary_file)
+            append_step_summary(result, summary_file, environ)
         except OSError as exc:
             # The run itself is over and its exit code stands; a summary is a nicety.
             err.write(f"warning: cannot write GITHUB_STEP_SUMMARY {summary_file}: {exc.strerror}\n")

@@ -1,7 +1,7 @@
 """``type: memory``: read or change the shared memory.
 
 The value of set/append/increment goes through Visor's pipeline: ``value``
-(a string with Liquid markup is rendered) or ``value_js``, then ``transform``
+(every string with Liquid markup in it is rendered, nested ones included) or ``value_js``, then ``transform``
 (Liquid, always a string), then ``transform_js`` (sees the previous result as
 ``value``).  Each operation is an ``Op`` (:mod:`visor_mem.store.ops`) built by
 a registry; a value computed from expressions (which may read memory) is
@@ -26,14 +26,23 @@ def has_liquid(text: object) -> bool:
     return isinstance(text, str) and any(marker in text for marker in LIQUID_MARKERS)
 
 
+def render_nested(call: StepCall, value: JSON, path: str) -> JSON:
+    """``value`` with Liquid rendered in every string, nested ones included (DESIGN.md section 10)."""
+    if isinstance(value, str):
+        return call.render(path, value) if has_liquid(value) else value
+    if isinstance(value, list):
+        return [render_nested(call, item, f"{path}.{i}") for i, item in enumerate(value)]
+    if isinstance(value, dict):
+        return {key: render_nested(call, item, f"{path}.{key}") for key, item in value.items()}
+    return value
+
+
 def compute_value(call: StepCall, spec: MemoryStepSpec) -> JSON:
     """The value for set/append/increment, through the whole pipeline."""
     if spec.value_js is not None:
         value = call.js("value_js", spec.value_js)
-    elif has_liquid(spec.value):
-        value = call.render("value", spec.value)
     else:
-        value = spec.value
+        value = render_nested(call, spec.value, "value")
     if spec.transform is not None:
         value = call.render("transform", spec.transform, value=value)
     if spec.transform_js is not None:
