@@ -286,6 +286,7 @@ OPTION_CASES = [
         {"vars": {"who": "world", "expr": "a=b", "empty": ""}},
     ),
     OptionCase("debug", ("--debug",), {"debug": True}),
+    OptionCase("event", ("--event", "pr_opened"), {"event": "pr_opened"}),
 ]
 
 

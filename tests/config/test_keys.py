@@ -34,6 +34,7 @@ LEVEL_MODELS: dict[str, tuple[type[BaseModel], ...]] = {
     "routing": (models.RoutingConfig,),
     "routing_defaults": (models.RoutingDefaults,),
     "limits": (models.LimitsConfig,),
+    "tag_filter": (models.TagFilterModel,),
     "workflow_input": (models.WorkflowInput,),
     "workflow_output": (models.WorkflowOutput,),
     "failure_condition": (contract_models.FailureCondition,),

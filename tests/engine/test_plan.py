@@ -52,12 +52,12 @@ def test_exclude_tags_accepts_comma_lists() -> None:
     assert set(plan(exclude_tags=("slow,fast",)).excluded) == {"test", "lint"}
 
 
-def test_tagged_steps_run_without_filters() -> None:
-    assert plan().excluded == {}
+def test_tagged_steps_are_opt_in_without_filters() -> None:
+    assert set(plan().excluded) == {"test", "lint"}
 
 
 def test_descendants_and_dependency_path() -> None:
-    p = plan()
+    p = plan(tags=("slow",))
     assert p.descendants("setup") == ["build", "test"]
     assert p.dependency_path("setup", "test") == ["setup", "build", "test"]
     assert p.dependency_path("test", "setup") is None

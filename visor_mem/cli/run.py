@@ -20,6 +20,9 @@ import click
 from visor_mem.cli.boundary import ReaderGone
 from visor_mem.cli.bounded import BoundedNumber
 from visor_mem.config.bounds import JS_SECONDS, LOCK_SECONDS, PARALLEL
+from visor_mem.config.specs import VISOR_EVENTS
+
+NO_EVENT = "all"
 
 DEFAULT_CONFIGS = (".visor.yaml", ".visor.yml")
 OUTPUT_FORMATS = ("text", "json", "markdown")
@@ -124,6 +127,13 @@ def default_config(folder: Path) -> Path:
     metavar="T",
     callback=split_tags,
     help="Skip steps that carry one of these tags (repeatable; comma-separated allowed).",
+)
+@click.option(
+    "--event",
+    type=click.Choice([*VISOR_EVENTS, NO_EVENT]),
+    metavar="NAME",
+    help="Run as for this Visor event: steps whose `on:` does not list it are left out. "
+    "[default: all (no event filtering); under GitHub Actions, the event of the workflow run]",
 )
 @click.option(
     "--pr",

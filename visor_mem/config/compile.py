@@ -36,6 +36,7 @@ SPEC_OF: dict[type[BaseModel], type[Any]] = {
     models.LimitsConfig: specs.LimitsSpec,
     models.WorkflowInput: specs.WorkflowInputSpec,
     models.WorkflowOutput: specs.WorkflowOutputSpec,
+    models.TagFilterModel: specs.TagFilterSpec,
     models.VisorConfig: specs.ConfigSpec,
 }
 """Model class → record class; every model the engine reads has one."""

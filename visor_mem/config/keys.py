@@ -89,7 +89,7 @@ TOP = Level(
         "extends": done("local files, merged as Visor merges them (docs/composition.md)"),
         "include": done("alias of extends"),
         "imports": done("reusable-workflow files: checked, not merged (they serve `type: workflow`)"),
-        "tag_filter": planned("ccfg"),
+        "tag_filter": done("--tags / --exclude-tags replace it (docs/selection.md)"),
         "max_parallelism": done("--max-parallel wins over it"),
         "fail_fast": done("--fail-fast also turns it on"),
         "id": done("reusable-workflow metadata"),
@@ -140,6 +140,7 @@ TOP = Level(
         "memory": ("one", "memory"),
         "routing": ("one", "routing"),
         "limits": ("one", "limits"),
+        "tag_filter": ("one", "tag_filter"),
         "inputs": ("list", "workflow_input"),
         "outputs": ("list", "workflow_output"),
         "failure_conditions": ("map", "failure_condition"),
@@ -150,7 +151,7 @@ STEP = Level(
     "step",
     {
         "type": done(),
-        "depends_on": done(),
+        "depends_on": done("`a|b` is an any-of group"),
         "if": done(),
         "fail_if": done(),
         "continue_on_failure": done(),
@@ -378,6 +379,7 @@ LEVELS: dict[str, Level] = {
             "max_workflow_depth": inert("nesting of workflow steps, which visor_mem does not run"),
         },
     ),
+    "tag_filter": Level("tag_filter", {"include": done(), "exclude": done()}),
     "workflow_input": Level(
         "inputs item",
         {

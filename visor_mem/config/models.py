@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from visor_mem.config.contract_models import FailureCondition, short_conditions
-from visor_mem.config.model_base import Model, field_error
+from visor_mem.config.model_base import Model, as_list, field_error
 from visor_mem.config.number_types import JsSeconds, Loops, Megabytes, Quota, Runs, Timeout
 from visor_mem.config.step_models import STEP_TYPE_ALIASES, FailHook, StepModel
 
@@ -69,6 +69,15 @@ class RoutingDefaults(Model):
     """Defaults merged under every step's own routing."""
 
     on_fail: FailHook | None = None
+
+
+class TagFilterModel(Model):
+    """Which tagged steps run when no --tags / --exclude-tags is given (Visor's ``tag_filter``)."""
+
+    include: list[str] = Field(default_factory=list, description="Tagged steps run only with one of these.")
+    exclude: list[str] = Field(default_factory=list, description="Steps with one of these tags never run.")
+
+    _normalise_include = field_validator("include", "exclude", mode="before")(as_list)
 
 
 class RoutingConfig(Model):
@@ -129,6 +138,9 @@ class VisorConfig(Model):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     env: dict[str, str | int | float | bool] = Field(
         default_factory=dict, description="Extra environment for commands and `env` in expressions."
+    )
+    tag_filter: TagFilterModel | None = Field(
+        None, description="Tags of the steps to run; --tags / --exclude-tags replace it."
     )
     max_parallelism: int | None = Field(
         None, ge=1, description="Most steps of one wave running at once (--max-parallel wins)."

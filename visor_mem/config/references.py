@@ -12,6 +12,7 @@ from typing import Any
 
 from visor_mem.config.models import VisorConfig
 from visor_mem.config.source import Source, did_you_mean
+from visor_mem.config.specs import split_any_of
 from visor_mem.config.step_models import Hook
 from visor_mem.errors import ConfigError
 
@@ -27,10 +28,11 @@ def check_references(model: VisorConfig, source: Source, raw: Any) -> None:
     for path, target in _named_targets(model, raw):
         if target not in model.steps:
             raise ConfigError(f"unknown step '{target}'{_hint(target, names)}", source.location(path))
-    graph = {name: step.depends_on for name, step in model.steps.items()}
+    graph = {name: step.needs for name, step in model.steps.items()}
     cycle = find_cycle(graph)
     if cycle:
-        index = graph[cycle[0]].index(cycle[1])
+        tokens = model.steps[cycle[0]].depends_on
+        index = next(i for i, token in enumerate(tokens) if cycle[1] in split_any_of(token))
         path = _item_path(raw, f"steps.{cycle[0]}.depends_on", index)
         raise ConfigError("dependency cycle: " + " -> ".join(cycle), source.location(path))
 
@@ -72,8 +74,9 @@ def _named_targets(model: VisorConfig, raw: Any) -> Iterator[tuple[str, str]]:
     """``(field path, step name)`` of every static reference, in step order."""
     for name, step in model.steps.items():
         base = f"steps.{name}"
-        for index, dependency in enumerate(step.depends_on):
-            yield _item_path(raw, f"{base}.depends_on", index), dependency
+        for index, token in enumerate(step.depends_on):
+            for dependency in split_any_of(token):
+                yield _item_path(raw, f"{base}.depends_on", index), dependency
         for hook_name, hook in step.hooks().items():
             yield from _hook_targets(hook, f"{base}.{hook_name}", raw)
         if step.on_init is not None:

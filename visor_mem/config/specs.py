@@ -14,6 +14,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 Scalar = str | int | float | bool
+VISOR_EVENTS = (
+    "pr_opened", "pr_updated", "pr_closed", "issue_opened", "issue_comment", "manual", "schedule",
+    "webhook_received", "slack_message", "telegram_message", "email_message", "whatsapp_message",
+    "teams_message",
+)  # fmt: skip
+"""Visor's event names (``src/types/config.ts`` EventTrigger); step_models.EventTrigger agrees."""
+ANY_OF = "|"
+"""Separator of an any-of dependency group: ``depends_on: "a|b"`` (Visor)."""
+
+
+def split_any_of(token: str) -> tuple[str, ...]:
+    """``"a | b"`` → ``("a", "b")``; a plain name → ``(name,)``."""
+    return tuple(part.strip() for part in token.split(ANY_OF) if part.strip())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,6 +110,10 @@ class StepSpec:
 
     type: str
     depends_on: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    """Every step named in ``depends_on``, any-of groups (``a|b``) split, in order."""
+    any_of: tuple[tuple[str, ...], ...] = ()
+    """The any-of groups of ``depends_on`` (``a|b``): one option of each must succeed."""
     if_: str | None = None
     fail_if: str | None = None
     continue_on_failure: bool = False
@@ -213,6 +230,14 @@ class LimitsSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
+class TagFilterSpec:
+    """``tag_filter:``."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class WorkflowInputSpec:
     """A reusable-workflow input."""
 
@@ -244,6 +269,7 @@ class ConfigSpec:
     routing: RoutingSpec = field(default_factory=RoutingSpec)
     limits: LimitsSpec = field(default_factory=LimitsSpec)
     env: Mapping[str, Scalar] = field(default_factory=dict)
+    tag_filter: TagFilterSpec | None = None
     max_parallelism: int | None = None
     fail_fast: bool = False
     id: str | None = None

@@ -18,6 +18,7 @@ from visor_mem.config.model_base import FIELD_ERROR as FIELD_ERROR
 from visor_mem.config.model_base import Model, as_list
 from visor_mem.config.model_base import field_error as field_error
 from visor_mem.config.number_types import DelayMs, Loops, Runs, Timeout, TtlSeconds
+from visor_mem.config.specs import ANY_OF, split_any_of
 
 MEMORY_OPERATIONS = ("get", "set", "append", "increment", "delete", "clear", "list", "exec_js")
 KEYED_OPERATIONS = frozenset({"get", "set", "append", "increment", "delete"})
@@ -160,6 +161,16 @@ class StepBase(Model):
             if not re.match(TAG_PATTERN, tag):
                 raise ValueError(f"invalid tag '{tag}': use letters, digits, '-' and '_'")
         return tags
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """Every step named in ``depends_on``, any-of groups (``a|b``) split."""
+        return tuple(dict.fromkeys(name for token in self.depends_on for name in split_any_of(token)))
+
+    @property
+    def any_of(self) -> tuple[tuple[str, ...], ...]:
+        """The any-of groups of ``depends_on``."""
+        return tuple(split_any_of(token) for token in self.depends_on if ANY_OF in token)
 
     def hooks(self) -> dict[str, Hook]:
         """The routing hooks that are set, by field name."""

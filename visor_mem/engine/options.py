@@ -22,6 +22,8 @@ class RunOptions:
     lock_timeout: float | None = None
     tags: tuple[str, ...] = ()
     exclude_tags: tuple[str, ...] = ()
+    event: str | None = None
+    """Visor event to select steps by (``on:``); "all" or None: no event filtering (see select.py)."""
     pr: Mapping[str, JSON] = field(default_factory=dict)
     vars: Mapping[str, str] = field(default_factory=dict)
     debug: bool = False

@@ -8,7 +8,7 @@ filters are *excluded* and never run.
 
 from __future__ import annotations
 
-import difflib
+import os
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -16,7 +16,7 @@ from functools import cached_property
 
 from visor_mem.config.specs import ConfigSpec, StepSpec
 from visor_mem.engine.options import RunOptions
-from visor_mem.errors import UsageError
+from visor_mem.engine.select import excluded_steps
 
 
 @dataclass(frozen=True)
@@ -73,12 +73,13 @@ def build_plan(config: ConfigSpec, options: RunOptions) -> Plan:
     """Plan a run of ``config`` under the ``--only`` and tag options."""
     steps = config.steps
     order = tuple(steps)
-    deps = {name: tuple(d for d in step.depends_on if d in steps) for name, step in steps.items()}
+    deps = {name: tuple(d for d in step.needs if d in steps) for name, step in steps.items()}
     dependents: dict[str, list[str]] = {name: [] for name in order}
     for name in order:
         for dep in deps[name]:
             dependents[dep].append(name)
-    excluded = _excluded(steps, deps, options)
+    environ = os.environ if options.environ is None else options.environ
+    excluded = excluded_steps(config, deps, options, environ)
     routed = _run_targets(steps.values()) - set(options.only)
     return Plan(
         steps=steps,
@@ -93,45 +94,3 @@ def build_plan(config: ConfigSpec, options: RunOptions) -> Plan:
 def _run_targets(steps: Iterable[StepSpec]) -> set[str]:
     """Every step named in some hook's static ``run`` list."""
     return {target for step in steps for hook in step.hooks().values() for target in hook.run_names()}
-
-
-def _excluded(
-    steps: Mapping[str, StepSpec], deps: Mapping[str, tuple[str, ...]], options: RunOptions
-) -> dict[str, str]:
-    excluded: dict[str, str] = {}
-    if options.only:
-        selected = _closure(options.only, steps, deps)
-        excluded.update({n: "not selected by --only" for n in steps if n not in selected})
-    include, exclude = _split_tags(options.tags), _split_tags(options.exclude_tags)
-    for name, step in steps.items():
-        tags = set(step.tags)
-        if name in excluded or not tags:
-            continue
-        if tags & exclude or (include and not tags & include):
-            excluded[name] = "filtered out by --tags/--exclude-tags"
-    return excluded
-
-
-def _split_tags(values: Iterable[str]) -> set[str]:
-    return {tag.strip() for value in values for tag in value.split(",") if tag.strip()}
-
-
-def _closure(
-    names: Iterable[str], steps: Mapping[str, StepSpec], deps: Mapping[str, tuple[str, ...]]
-) -> set[str]:
-    """The named steps and everything they depend on."""
-    selected: set[str] = set()
-    queue = deque(names)
-    while queue:
-        name = queue.popleft()
-        if name not in steps:
-            raise UsageError(f"--only {name}: no such step{_did_you_mean(name, steps)}")
-        if name not in selected:
-            selected.add(name)
-            queue.extend(deps[name])
-    return selected
-
-
-def _did_you_mean(name: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""

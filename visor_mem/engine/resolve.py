@@ -113,16 +113,29 @@ class Resolver:
 
     def blocked_by(self, name: str) -> str | None:
         """Why ``name`` may not run given its dependencies, or None when it may."""
-        plan = self.plan
-        for dep in plan.deps[name]:
-            dep_state = self.states[dep]
-            if dep_state.phase == "excluded" or plan.steps[dep].continue_on_failure:
-                continue
-            if dep_state.phase == "failed":
-                return f"dependency '{dep}' failed"
-            if dep_state.phase == "skipped":
-                never = dep_state.runs == 0 and dep in plan.dormant
-                return f"dependency '{dep}' {'never ran' if never else 'was skipped'}"
+        groups = self.plan.steps[name].any_of
+        grouped = {option for group in groups for option in group}
+        for dep in self.plan.deps[name]:
+            reason = None if dep in grouped else self._dep_blocks(dep)
+            if reason:
+                return reason
+        for group in groups:
+            # An any-of group ("a|b") needs one option that is in the run and did not block.
+            options = [o for o in group if o in self.states and self.states[o].phase != "excluded"]
+            reasons = [self._dep_blocks(option) for option in options]
+            if options and all(reasons):
+                return f"no dependency of '{'|'.join(group)}' succeeded ({reasons[0]})"
+        return None
+
+    def _dep_blocks(self, dep: str) -> str | None:
+        dep_state = self.states[dep]
+        if dep_state.phase == "excluded" or self.plan.steps[dep].continue_on_failure:
+            return None
+        if dep_state.phase == "failed":
+            return f"dependency '{dep}' failed"
+        if dep_state.phase == "skipped":
+            never = dep_state.runs == 0 and dep in self.plan.dormant
+            return f"dependency '{dep}' {'never ran' if never else 'was skipped'}"
         return None
 
     def recovered(self) -> set[str]:
