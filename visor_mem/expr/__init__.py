@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from visor_mem.errors import Location
 from visor_mem.expr.context import EvalContext, OutputLedger
 from visor_mem.expr.deadline import Deadline
+from visor_mem.expr.js_signals import SignalRelay
 from visor_mem.store.base import JSON
 
 if TYPE_CHECKING:
@@ -44,6 +45,10 @@ class Expressions:
         self._log = log
         self._js: JsSandbox | None = None
         self._liquid: LiquidTemplates | None = None
+        # Installed now, in the thread that builds the run (usually the main
+        # one): JavaScript may first run in a worker thread, where it cannot be.
+        self._relay = SignalRelay()
+        self._relay.install()
 
     def js(
         self,
@@ -59,15 +64,22 @@ class Expressions:
         (``output``, ``value``, ``args``).  Every context gets the same
         memory API (DESIGN.md section 9).
         ``deadline`` is the calling step's (its ``timeout``): the snippet stops
-        at whichever comes first, it or the JS time limit.
+        at whichever comes first, it or the JS time limit (both by wall clock).
         Raises ScriptError, ScriptTimeout, StepTimeout, ScriptMemoryExceeded, or
-        MemoryOperationError when a recorded write is refused on replay.
+        MemoryOperationError when the snippet's writes are refused.
         """
         return self._sandbox().evaluate(code, where, extra, deadline)
 
-    def truthy(self, code: str, *, where: Location, extra: Mapping[str, JSON] | None = None) -> bool:
+    def truthy(
+        self,
+        code: str,
+        *,
+        where: Location,
+        extra: Mapping[str, JSON] | None = None,
+        deadline: Deadline | None = None,
+    ) -> bool:
         """JavaScript truthiness of the result (for ``if`` and ``fail_if``)."""
-        return _js_truthy(self.js(code, where=where, extra=extra))
+        return _js_truthy(self.js(code, where=where, extra=extra, deadline=deadline))
 
     def render(
         self,
@@ -90,13 +102,14 @@ class Expressions:
             self._js.close()
         self._js = None
         self._liquid = None
+        self._relay.uninstall()
 
     def _sandbox(self) -> JsSandbox:
         if self._js is None:
             from visor_mem.expr.js import JsLimits, JsSandbox
 
             limits = JsLimits(self._js_timeout, self._js_memory_mb)
-            self._js = JsSandbox(self.ctx, limits, self._log)
+            self._js = JsSandbox(self.ctx, limits, self._log, self._relay)
         return self._js
 
     def _templates(self) -> LiquidTemplates:

@@ -75,3 +75,8 @@ class EvalContext:
     vars: dict[str, str] = field(default_factory=dict)
     visor: VisorInfo = field(default_factory=VisorInfo)
     """The GitHub context of Visor's expressions (event, branches, files, inputs, permissions)."""
+    js_globals: dict[str, JSON] = field(default_factory=dict)
+    """Extra read-only JS globals (deep-frozen JSON values), defined once per context."""
+    js_helpers: dict[str, str] = field(default_factory=dict)
+    """Extra JS globals made by JS source (``"always": "() => true"``): evaluated once per
+    context before the built-ins are frozen; they see the other globals but no bridge."""

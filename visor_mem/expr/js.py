@@ -1,38 +1,38 @@
-"""The JavaScript sandbox: QuickJS (``quickjs-ng``) with a mirror of the stores.
+"""The JavaScript sandbox: QuickJS (``quickjs-ng``) calling the host for memory.
 
-Design.  ``quickjs-ng`` refuses calls into Python while a time limit is set,
-and a time limit is what stops ``while (true) {}``.  So JavaScript never calls
-the host during an evaluation:
+Design.
 
-* ``memory`` and ``session`` are JS objects over a *mirror* of the stores kept
-  inside the QuickJS context (``js_prelude.js``: namespace → key → JSON text,
-  so reads and writes copy with JSON semantics).  Every mutating call updates
-  the mirror (later reads in the same snippet see it) and is recorded.
-* After an evaluation that succeeded, the host replays the recorded
-  operations into ``ctx.memory`` / ``ctx.session`` inside
-  ``Memory.transaction()``: all or nothing.  If the snippet throws, times out
-  or runs out of memory, or a replayed operation is refused (a quota), nothing
-  is written and the keys the snippet touched are refetched into the mirror.
-* Before each evaluation the mirror catches up with what others wrote, using
-  ``Memory.revision`` / ``changes_since`` (only changed keys travel; a
-  trimmed log means one full reload), and ``outputs`` catches up with the
-  append-only ``OutputLedger.entries``.  Nothing is re-serialised per call, so
-  10,000 evaluations cost about the same each (``bench/js.py`` measures it).
-* One host call per evaluation: the patch goes in with the snippet, and the
-  common answer (no writes, no logs) is the value's JSON text alone; only
-  otherwise does an object with ops and logs come back.  An empty ``args``
-  extra is not sent (every evaluation starts with a fresh ``{}``).
+* **Time limit by wall clock, and calls into Python.**  ``js_interrupt``
+  installs our own interrupt handler instead of the binding's CPU-time one,
+  which also lifts the binding's ban on calls into Python while a limit is
+  set.  Signals stop JavaScript within a poll (``js_signals``).
+* **No mirror.**  ``memory``, ``session`` and ``outputs`` call the host
+  (``js_host.HostBridge``): the memory rules exist only in Python
+  (``store/ops.py`` + ``store/semantics.py``); JavaScript marshals arguments.
+  An evaluation's memory calls are one batch, applied at the end with the
+  answers the snippet saw as the condition; if another writer changed what
+  it read, the evaluation runs again (its log lines are printed once, for
+  the attempt that counted).  Reads see the store as it is, other processes'
+  writes included.
+* **One flat result.**  The dispatcher returns the value's JSON text (the
+  common case) or 0, and then one JSON text with ``[ok, value or error,
+  logs, clean]``.  Every string crossing the boundary is a ``JSON.stringify``
+  result or built by the host, because the binding cannot convert QuickJS's
+  rope strings (tag -6, "Unknown quickjs tag: -6", which concatenations over
+  ~1 kB produce).  Lone surrogates, ``toJSON`` giving undefined, BigInts,
+  cycles and nesting past ``js_host.MAX_DEPTH`` fail the step with one line.
+* **Isolation.**  The prelude freezes every built-in, turns
+  ``Error.prepareStackTrace`` / ``stackTraceLimit`` into read-only values,
+  sweeps globals (symbol-keyed ones included) after each evaluation, and
+  reports when it cannot (a non-configurable global, a frozen global
+  object): this context is then discarded after the evaluation and the next
+  one starts from a fresh context.  The bridge's functions are closures
+  reachable from no global.  ``js_compile`` accepts a snippet only after
+  checking, in a throw-away context, that creating its function runs none of
+  it.
 * A QuickJS runtime must stay on the thread that created it (its stack guard
-  is relative to that thread's stack; another thread gets "Maximum call stack
-  size exceeded" or worse).  So there is one context per run *and per calling
-  thread*: a sequential run has exactly one; replays are serialised by a lock.
-* ``log(...)`` lines are buffered in JS and handed to the host callback after
-  the evaluation, even when it failed.
-
-The limits: the time limit is per evaluation; the memory limit counts the
-whole context, the mirror included, so it is raised by the mirror's size after
-each full load.  An uncatchable interrupt or an out-of-memory error discards the
-context; the next evaluation builds a fresh one.
+  is relative to that thread's stack), so there is one context per run *and
+  per calling thread*.
 
 Quirk: QuickJS reports some out-of-memory conditions as a thrown ``null``, so
 a thrown ``null`` is reported as ScriptMemoryExceeded -- user code's own
@@ -41,10 +41,9 @@ a thrown ``null`` is reported as ScriptMemoryExceeded -- user code's own
 
 from __future__ import annotations
 
+import json
 import threading
-import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from importlib import resources
 from typing import Any
 
@@ -56,14 +55,19 @@ from visor_mem.errors import (
     ScriptTimeout,
     VisorError,
 )
-from visor_mem.expr.context import Cleared, EvalContext
+from visor_mem.expr.context import EvalContext
+from visor_mem.expr.js_compile import Rejected, check
+from visor_mem.expr.js_host import HostBridge, commit, dumps_js, loads_js
 from visor_mem.expr.deadline import Deadline
-from visor_mem.expr.js_mirror import MirrorSync, describe_op, dumps, loads, quote, replay_op, touched
+from visor_mem.expr.js_interrupt import Interrupter
+from visor_mem.expr.js_signals import SignalRelay
 from visor_mem.store.base import JSON
-from visor_mem.store.scoped import Memory
 
 PRELUDE_LINE = 100_000
 """The prelude starts on this line, so its stack frames are told apart from snippets'."""
+
+ATTEMPTS = 100
+"""Runs of one evaluation whose reads keep being changed by other writers, at most."""
 
 _MIB = 1024 * 1024
 
@@ -76,210 +80,154 @@ class JsLimits:
         self.memory_mb = memory_mb
 
 
-class JsRuntime:
-    """One QuickJS context, its mirrors and compiled snippets (one thread only)."""
+class _Retry(Exception):
+    """The evaluation's reads changed before its batch was applied: run it again."""
 
-    def __init__(
-        self,
-        ctx: EvalContext,
-        limits: JsLimits,
-        log: Callable[[str], None],
-        replay_lock: threading.Lock,
-    ) -> None:
+
+class JsRuntime:
+    """One QuickJS context, its interrupt handler and compiled snippets (one thread only)."""
+
+    def __init__(self, ctx: EvalContext, limits: JsLimits, log: Callable[[str], None], relay: SignalRelay) -> None:
         import quickjs  # imported here: workflows without JS never pay for it
 
         self._quickjs: Any = quickjs
-        self._ctx = ctx
         self._limits = limits
         self._log = log
-        self._replay_lock = replay_lock
-        self._syncs = {
-            "memory": MirrorSync("memory", ctx.memory),
-            "session": MirrorSync("session", ctx.session),
-        }
-        self._seen_outputs = 0
-        self._seen_changes = 0
-        self._compiled: dict[str, int | dict[str, Any]] = {}
+        self._relay = relay
+        self._compiled: dict[str, int | Rejected] = {}
         self.broken = False
         self._context: Any = quickjs.Context()
+        self.interrupter = Interrupter(quickjs, self._context)
+        relay.add_stop(self.interrupter.stop)
+        self._host = HostBridge({"memory": ctx.memory, "session": ctx.session}, ctx.outputs)
+        self._context.add_callable("__visor_host", self._host)
         prelude = resources.files("visor_mem.expr").joinpath("js_prelude.js").read_text("utf-8")
         self._dispatch: Any = self._context.eval("\n" * (PRELUDE_LINE - 1) + prelude)(PRELUDE_LINE)
-        self._dispatch("init", dumps(self._init_globals()))
-        self._sync_full()
+        self._dispatch("init", dumps_js(_init_globals(ctx)))
+        used = int(self._context.memory()["malloc_size"])
+        self._context.set_memory_limit(used + limits.memory_mb * _MIB)
 
     # -- the evaluation --------------------------------------------------------
 
-    def evaluate(
-        self, code: str, where: Location, extra: Mapping[str, JSON] | None, deadline: Deadline | None = None
-    ) -> JSON:
-        """Run a snippet, replay its writes, and return its JSON result."""
+    def evaluate(self, code: str, where: Location, extra: Mapping[str, JSON] | None, deadline: Deadline | None) -> JSON:
+        """Run a snippet until its batch applies; return its JSON result."""
         snippet = self._compile(code, where)
         extra_text = _extra_text(extra, where)
-        patch = self._patch()
-        with self._step_deadline(deadline, where):
-            text = self._run(snippet, extra_text, patch, where)
-        if text[0] != "!":  # the fast path: no writes, no logs, just the value's JSON
-            return loads(text)
-        result = loads(text[1:])
-        self._emit(result["logs"])
-        if not result["ok"]:
-            self._resync(result["ops"])
-            raise _script_error(result["error"], where, self._limits)
-        self._replay(result["ops"], where)
-        return result["value"]
+        for _ in range(ATTEMPTS):
+            try:
+                return self._attempt(snippet, extra_text, where, deadline)
+            except _Retry:
+                continue
+        raise MemoryOperationError(
+            f"other writers kept changing what the snippet read; gave up after {ATTEMPTS} runs, "
+            "and no write of this snippet was kept",
+            where,
+        )
 
-    @contextmanager
-    def _step_deadline(self, deadline: Deadline | None, where: Location) -> Iterator[None]:
-        """Run under min(JS time limit, time left before the step's deadline)."""
-        remaining = deadline.remaining() if deadline else self._limits.timeout
-        if deadline is None or remaining >= self._limits.timeout:
-            yield
-            return
-        if remaining <= 0:
+    def _attempt(self, snippet: int, extra: str, where: Location, deadline: Deadline | None) -> JSON:
+        self._host.reset()
+        step_limited = self._arm(deadline, where)
+        answer = self._call("run", where, step_limited, snippet, extra)
+        ok, text, logs, clean = (True, answer, [], True) if isinstance(answer, str) else self._details(where)
+        if self._host.crash is not None:
+            self.broken = True
+            raise self._host.crash
+        self.broken = self.broken or not clean
+        if not ok:
+            self._emit(logs)
+            raise _script_error(text, where, self._limits)
+        try:
+            value = loads_js(text, "the result")
+        except ValueError as err:
+            self._emit(logs)
+            raise ScriptError(str(err), where) from None
+        if not self._commit(where):
+            raise _Retry
+        self._emit(logs)
+        return value
+
+    def _arm(self, deadline: Deadline | None, where: Location) -> Deadline | None:
+        """Arm the interrupt handler; the step's deadline when it comes first."""
+        seconds = self._limits.timeout
+        remaining = seconds if deadline is None else deadline.remaining()
+        if deadline is not None and remaining <= 0:
             raise deadline.error(where)
-        self._context.set_time_limit(remaining)
-        try:
-            yield
-        except ScriptTimeout:
-            raise deadline.error(where) from None
-        finally:
-            self._context.set_time_limit(self._limits.timeout)
+        self.interrupter.arm(min(seconds, remaining))
+        return deadline if remaining < seconds else None
 
-    def _run(self, snippet: int, extra: str, patch: str | None, where: Location) -> str:
+    def _call(self, command: str, where: Location, step_limited: Deadline | None, *args: Any) -> Any:
+        relayed = self._relay.enter()
         try:
-            return self._dispatch("run", snippet, extra, patch)  # type: ignore[no-any-return]
+            return self._dispatch(command, *args)
         except self._quickjs.JSException as err:
-            raise self._interrupted(str(err), where) from None
+            raise self._interrupted(str(err), where, step_limited) from None
+        finally:
+            if relayed:
+                self._relay.leave()
+
+    def _details(self, where: Location) -> tuple[bool, Any, list[str], bool]:
+        ok, text, logs, clean = json.loads(self._call("details", where, None))
+        return ok, text, logs, clean
+
+    def _commit(self, where: Location) -> bool:
+        try:
+            return commit(self._host.batches)
+        except MemoryOperationError as err:
+            raise MemoryOperationError(f"{err.message}; no write of this snippet was kept", where) from err
 
     def _compile(self, code: str, where: Location) -> int:
         known = self._compiled.get(code)
         if known is None:
-            known = loads(self._dispatch("compile", code))
-            known = known["id"] if known["ok"] else known["error"]
+            checked = check(self._quickjs, code, self._limits.timeout, self._limits.memory_mb)
+            if isinstance(checked, Rejected):
+                known = checked
+            else:
+                self.interrupter.arm(self._limits.timeout)
+                request = dumps_js([checked.form, checked.source, code])
+                known = int(self._call("compile", where, None, request))
             self._compiled[code] = known
-        if isinstance(known, dict):
-            raise _script_error(known, where, self._limits)
+        if isinstance(known, Rejected):
+            line = f" (line {known.line})" if known.line else ""
+            raise ScriptError(f"{known.message}{line}", where)
         return known
-
-    # -- keeping the mirror in step ------------------------------------------------
-
-    def _init_globals(self) -> dict[str, Any]:
-        ctx = self._ctx
-        return {
-            "memory_namespace": ctx.memory.default_namespace,
-            "session_namespace": ctx.session.default_namespace,
-            "pr": dumps(ctx.pr),
-            "env": dumps(ctx.env),
-            "vars": dumps(ctx.vars),
-        }
-
-    def _patch(self) -> str | None:
-        """The records the mirror must apply before the run (JSON); None when nothing changed.
-
-        A patch that replaces a whole scope is big: it is loaded right here by
-        ``_load``, outside the snippet's time limit, and None is returned.
-        """
-        now = time.time()
-        parts: list[str] = []
-        full = False
-        for sync in self._syncs.values():
-            scope_patch = sync.patch(now)
-            if scope_patch is not None:
-                parts.append(scope_patch.text)
-                full = full or scope_patch.full
-        entries = self._ctx.outputs.entries
-        if len(entries) > self._seen_outputs:
-            parts += _output_records(entries[self._seen_outputs :])
-            self._seen_outputs = len(entries)
-        changes = self._ctx.outputs.changes
-        if len(changes) > self._seen_changes:
-            parts += _overlay_records(changes[self._seen_changes :])
-            self._seen_changes = len(changes)
-        if not parts:
-            return None
-        text = "[" + ",".join(parts) + "]"
-        if not full:
-            return text
-        self._load(text)
-        return None
-
-    def _sync_full(self) -> None:
-        entries = self._ctx.outputs.entries
-        parts = [sync.full() for sync in self._syncs.values()] + _output_records(entries)
-        parts += _overlay_records(self._ctx.outputs.changes)
-        self._seen_outputs = len(entries)
-        self._seen_changes = len(self._ctx.outputs.changes)
-        self._load("[" + ",".join(parts) + "]")
-
-    def _load(self, patch: str) -> None:
-        """Load a big patch without the time limit, then re-arm both limits."""
-        self._context.set_time_limit(-1)
-        self._context.set_memory_limit(-1)
-        self._dispatch("sync", patch)
-        used = int(self._context.memory()["malloc_size"])
-        self._context.set_memory_limit(used + self._limits.memory_mb * _MIB)
-        self._context.set_time_limit(self._limits.timeout)
-
-    def _resync(self, ops: list[list[JSON]]) -> None:
-        for scope, namespace, key in touched(ops):
-            self._syncs[scope].invalidate([(namespace, key)])
-
-    def _replay(self, ops: list[list[JSON]], where: Location) -> None:
-        if not ops:
-            return
-        memories = {"memory": self._ctx.memory, "session": self._ctx.session}
-        # A transaction only for the scopes written to: each costs ~6 us.
-        scopes = [memories[str(scope)] for scope in dict.fromkeys(op[0] for op in ops)]
-        current: list[JSON] = []
-
-        def apply() -> None:
-            nonlocal current
-            for current in ops:
-                replay_op(memories, current)
-
-        try:
-            with self._replay_lock:
-                _in_transactions(scopes, apply)
-        except VisorError as err:
-            self._resync(ops)
-            raise MemoryOperationError(
-                f"{describe_op(current)} was refused: {err.message}; no write of this snippet was kept",
-                where,
-            ) from err
 
     # -- failures -------------------------------------------------------------------
 
-    def _interrupted(self, text: str, where: Location) -> VisorError:
+    def _interrupted(self, text: str, where: Location, step_limited: Deadline | None) -> VisorError:
         """After an uncatchable error: keep the logs, then discard this context."""
         self.broken = True
-        try:
-            aborted = loads(self._dispatch("abort"))
-            self._emit(aborted["logs"])
-        except self._quickjs.JSException:
-            pass
+        stopped, expired = self.interrupter.stopped, self.interrupter.expired
+        if not stopped:
+            self.interrupter.arm(1.0)
+            try:
+                self._emit(json.loads(self._dispatch("abort")))
+            except self._quickjs.JSException:
+                pass
         first = text.strip().split("\n", 1)[0]
-        if first.startswith("InternalError: interrupted"):
-            return ScriptTimeout(
-                f"JavaScript ran longer than the {self._limits.timeout:g} s time limit", where
-            )
+        if stopped:
+            return ScriptError("JavaScript was interrupted", where)
+        if expired and first.startswith("InternalError: interrupted"):
+            return _timeout(where, self._limits, step_limited)
         if first in ("null", "InternalError: out of memory"):
             return _memory_error(where, self._limits)
-        return ScriptError(first, where)
+        return ScriptError(_printable(first), where)
 
     def _emit(self, lines: list[str]) -> None:
         for line in lines:
-            self._log(line)
+            self._log(_printable(line))
 
 
 class JsSandbox:
     """The per-run JavaScript service: one ``JsRuntime`` per calling thread."""
 
-    def __init__(self, ctx: EvalContext, limits: JsLimits, log: Callable[[str], None]) -> None:
+    def __init__(
+        self, ctx: EvalContext, limits: JsLimits, log: Callable[[str], None], relay: SignalRelay | None = None
+    ) -> None:
         self._ctx = ctx
         self._limits = limits
         self._log = log
+        self._relay = relay or SignalRelay()
         self._local = threading.local()
-        self._replay_lock = threading.Lock()
 
     def evaluate(
         self,
@@ -290,7 +238,8 @@ class JsSandbox:
     ) -> JSON:
         """Evaluate ``code`` (an expression, or a body with or without ``return``).
 
-        ``deadline`` (the calling step's timeout) cuts the JS time limit short.
+        ``deadline``: the step's own ``time.monotonic()`` deadline, if sooner
+        than the JS time limit.
         """
         return self._runtime().evaluate(code, where, extra, deadline)
 
@@ -301,12 +250,23 @@ class JsSandbox:
     def _runtime(self) -> JsRuntime:
         runtime: JsRuntime | None = getattr(self._local, "runtime", None)
         if runtime is None or runtime.broken:
-            runtime = JsRuntime(self._ctx, self._limits, self._log, self._replay_lock)
+            runtime = JsRuntime(self._ctx, self._limits, self._log, self._relay)
             self._local.runtime = runtime
         return runtime
 
 
 # -- helpers ------------------------------------------------------------------------
+
+
+def _init_globals(ctx: EvalContext) -> dict[str, Any]:
+    """What the prelude's ``init`` defines: the run's data and the context's extra globals."""
+    return {
+        "pr": dumps_js(ctx.pr),
+        "env": dumps_js(ctx.env),
+        "vars": dumps_js(ctx.vars),
+        "values": [[name, dumps_js(value)] for name, value in ctx.js_globals.items()],
+        "helpers": list(ctx.js_helpers.items()),
+    }
 
 
 def _extra_text(extra: Mapping[str, JSON] | None, where: Location) -> str:
@@ -315,41 +275,24 @@ def _extra_text(extra: Mapping[str, JSON] | None, where: Location) -> str:
     if not extra:
         return ""  # every evaluation starts with a fresh empty `args` anyway
     try:
-        return dumps(dict(extra))
-    except (TypeError, ValueError) as err:
+        return dumps_js(dict(extra))
+    except (TypeError, ValueError, RecursionError) as err:
         raise ScriptError(f"the values given to the snippet are not JSON: {err}", where) from None
 
 
-def _output_records(entries: list[tuple[str, JSON]]) -> list[str]:
-    """``["output", step, text]`` patch records (the mirror keeps outputs as texts too)."""
-    return [f'["output",{quote(step)},{quote(_output_text(step, output))}]' for step, output in entries]
-
-
-def _overlay_records(changes: list[tuple[str, str, Any]]) -> list[str]:
-    """forEach scopes for the mirror: ``["overlay", step, text]``, ``["unshow", step]``, ``["raw", ...]``."""
-    records = []
-    for kind, step, value in changes:
-        if isinstance(value, Cleared):
-            records.append(f'["unshow",{quote(step)}]')
-        else:
-            records.append(f'["{kind}",{quote(step)},{quote(_output_text(step, value))}]')
-    return records
-
-
-def _output_text(step: str, output: JSON) -> str:
+def _printable(text: str) -> str:
+    """Lone surrogates (from JavaScript strings) become U+FFFD so the line can be printed."""
     try:
-        return dumps(output)
-    except (TypeError, ValueError) as err:
-        raise ScriptError(f"the output of step '{step}' is not JSON: {err}") from None
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
 
 
-def _in_transactions(memories: list[Memory], body: Callable[[], None]) -> None:
-    """Run ``body`` inside a transaction of every memory: all of its writes are kept, or none."""
-    if not memories:
-        body()
-        return
-    with memories[0].transaction():
-        _in_transactions(memories[1:], body)
+def _timeout(where: Location, limits: JsLimits, step_limited: Deadline | None) -> VisorError:
+    if step_limited is not None:
+        return step_limited.error(where)
+    return ScriptTimeout(f"JavaScript ran longer than the {limits.timeout:g} s time limit", where)
 
 
 def _memory_error(where: Location, limits: JsLimits) -> ScriptMemoryExceeded:
@@ -357,9 +300,9 @@ def _memory_error(where: Location, limits: JsLimits) -> ScriptMemoryExceeded:
 
 
 def _script_error(error: dict[str, Any], where: Location, limits: JsLimits) -> VisorError:
-    """The one-line error for a thrown exception or a syntax error."""
+    """The one-line error for a thrown exception."""
     if error["kind"] == "memory":
         return _memory_error(where, limits)
-    message = " ".join(str(error["message"]).split())
+    message = _printable(" ".join(str(error["message"]).split()))
     line = f" (line {error['line']})" if error.get("line") else ""
     return ScriptError(f"{error['name']}: {message}{line}", where)

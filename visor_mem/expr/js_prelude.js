@@ -1,22 +1,33 @@
 // The JavaScript half of visor_mem's sandbox (see visor_mem/expr/js.py).
 //
-// Evaluated once per QuickJS context.  js.py places it after PRELUDE_LINE - 1
-// blank lines so that stack frames of this file (line >= PRELUDE_LINE) can be
-// told apart from frames of user snippets (which start at line 1).
+// Evaluated once per QuickJS context, after PRELUDE_LINE - 1 blank lines so
+// that stack frames of this file (line >= PRELUDE_LINE) can be told apart
+// from frames of snippets (which start at line 1).
 //
-// It returns one dispatcher function and defines no helper globals: user code
-// sees memory, session, outputs, outputs_history, pr, env, vars, args, log,
-// console and the standard ECMAScript built-ins, all frozen.
+// It holds no copy of any store: `memory`, `session` and `outputs` call the
+// host (js_host.py) through one function captured here and removed from the
+// global object, so the memory rules live in Python only.  Every string that
+// crosses to the host is a JSON.stringify result: those are flat strings (the
+// binding cannot convert QuickJS's rope strings, tag -6), and lone surrogates
+// arrive as visible \udXXX escapes that the host refuses.
+//
+// It returns one dispatcher; the functions it closes over are reachable from
+// no global, and user code sees memory, session, outputs, outputs_history,
+// pr, env, vars, args, log, console, the extras of the evaluation, the
+// helpers of the context (EvalContext.js_globals / js_helpers) and the
+// standard built-ins, all frozen.
 (function (PRELUDE_LINE) {
   "use strict";
   const G = globalThis;
   const { parse, stringify } = JSON;
-  const { freeze, defineProperty, getOwnPropertyNames, getOwnPropertyDescriptor, getPrototypeOf } = Object;
-  const { isExtensible, setPrototypeOf } = Object;
-  const { ownKeys, apply } = Reflect;
+  const { freeze, defineProperty, getOwnPropertyNames, getOwnPropertySymbols, getPrototypeOf } = Object;
+  const { isExtensible, create } = Object;
+  const { ownKeys, apply, deleteProperty, setPrototypeOf } = Reflect;
   const hasOwn = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
   const indirectEval = G.eval;
   const PromiseCtor = G.Promise;
+  const host = G.__visor_host;
+  delete G.__visor_host;
 
   // -- JSON values ---------------------------------------------------------
 
@@ -36,14 +47,17 @@
     return value;
   }
 
-  // The JSON text of a value; anything that is not a JSON value is a TypeError.
+  // The JSON text of a value (a flat string); anything else is a TypeError.
   function toText(value, what) {
     if (value === undefined) throw new TypeError(`${what} is undefined, which is not a JSON value (use null)`);
+    let text;
     try {
-      return stringify(value, replacer);
+      text = stringify(value, replacer);
     } catch (err) {
       throw new TypeError(`${what} is not a JSON value: ${err && err.message}`);
     }
+    if (typeof text !== "string") throw new TypeError(`${what} is not a JSON value: its toJSON() gave undefined`);
+    return text;
   }
 
   function deepFreeze(value) {
@@ -54,23 +68,25 @@
     return value;
   }
 
-  // -- the memory mirror -----------------------------------------------------
+  // -- calls into the host ------------------------------------------------------
 
-  // namespace -> Map(key -> JSON text); texts make every read a deep copy.
-  const mirrors = { memory: new Map(), session: new Map() };
-  const defaults = { memory: "default", session: "default" };
-  let ops = [];
-  let logs = [];
+  const ERRORS = { TypeError, RangeError, Error };
+
+  // A host answer is a JSON text, "" for undefined, or "!" + [name, message].
+  function answer(text) {
+    if (text === "") return undefined;
+    if (text.charCodeAt(0) !== 33) return parse(text);
+    const [name, message] = parse(text.slice(1));
+    throw new (ERRORS[name] ?? Error)(message);
+  }
+
+  const call = (head, valueText) => answer(host(stringify(head), valueText ?? ""));
+
+  // -- memory and session ----------------------------------------------------------
 
   function memoryApi(scope) {
-    const table = (ns) => mirrors[scope].get(ns);
-    const writable = (ns) => {
-      let entries = mirrors[scope].get(ns);
-      if (entries === undefined) mirrors[scope].set(ns, (entries = new Map()));
-      return entries;
-    };
     const nsOf = (ns) => {
-      if (ns === undefined || ns === null || ns === "") return defaults[scope];
+      if (ns === undefined || ns === null || ns === "") return null;
       if (typeof ns !== "string") throw new TypeError(`${scope}: namespace must be a string, got ${typeOf(ns)}`);
       return ns;
     };
@@ -78,79 +94,31 @@
       if (typeof key !== "string") throw new TypeError(`${scope}.${fn}: key must be a string, got ${typeOf(key)}`);
       return key;
     };
-    const record = (...op) => void ops.push([scope, ...op]);
-
+    const read = (op) => (key, ns) => call([scope, op, nsOf(ns), keyOf(op, key)]);
+    const write = (op) => (key, value, ns) => {
+      keyOf(op, key);
+      const name = nsOf(ns);
+      return call([scope, op, name, key], toText(value, `value of '${key}'`));
+    };
     const api = {
-      get(key, ns) {
-        const text = table(nsOf(ns))?.get(keyOf("get", key));
-        return text === undefined ? undefined : parse(text);
-      },
-      has(key, ns) {
-        return table(nsOf(ns))?.has(keyOf("has", key)) === true;
-      },
-      list(ns) {
-        return [...(table(nsOf(ns))?.keys() ?? [])];
-      },
-      getAll(ns) {
-        const all = {};
-        for (const [key, text] of table(nsOf(ns)) ?? []) {
-          defineProperty(all, key, { value: parse(text), writable: true, enumerable: true, configurable: true });
-        }
-        return all;
-      },
-      listNamespaces() {
-        return [...mirrors[scope].keys()];
-      },
-      set(key, value, ns) {
-        keyOf("set", key);
-        const name = nsOf(ns);
-        const text = toText(value, `value of '${key}'`);
-        writable(name).set(key, text);
-        record("set", name, key, text);
-        return value;
-      },
-      append(key, value, ns) {
-        keyOf("append", key);
-        const name = nsOf(ns);
-        const text = toText(value, `value of '${key}'`);
-        const oldText = table(name)?.get(key);
-        const old = oldText === undefined ? undefined : parse(oldText);
-        const list = old === undefined ? [] : Array.isArray(old) ? old : [old];
-        list.push(parse(text));
-        writable(name).set(key, stringify(list));
-        record("append", name, key, text);
-        return list;
-      },
+      get: read("get"),
+      has: read("has"),
+      list: (ns) => call([scope, "list", nsOf(ns), null]),
+      getAll: (ns) => call([scope, "getAll", nsOf(ns), null]),
+      listNamespaces: () => call([scope, "listNamespaces", null, null]),
+      set: write("set"),
+      append: write("append"),
       increment(key, amount, ns) {
         keyOf("increment", key);
-        const step = amount === undefined ? 1 : amount;
-        if (typeof step !== "number" || !isFinite(step)) {
-          throw new TypeError(`Increment amount must be a number, got ${typeOf(step)}`);
+        const name = nsOf(ns);
+        // JSON cannot carry NaN or the infinities; every other check is the host's.
+        if (typeof amount === "number" && !isFinite(amount)) {
+          throw new TypeError(`Increment amount must be a number, got ${amount}`);
         }
-        const name = nsOf(ns);
-        const oldText = table(name)?.get(key);
-        const old = oldText === undefined ? null : parse(oldText);
-        if (old !== null && typeof old !== "number") {
-          throw new TypeError(`Cannot increment non-numeric value at key '${key}' (type: ${typeOf(old)})`);
-        }
-        const result = (old ?? 0) + step;
-        if (!isFinite(result)) throw new RangeError(`increment of '${key}' overflows to ${result}`);
-        writable(name).set(key, stringify(result));
-        record("increment", name, key, step);
-        return result;
+        return call([scope, "increment", name, key], amount === undefined ? "" : toText(amount, "the amount"));
       },
-      delete(key, ns) {
-        keyOf("delete", key);
-        const name = nsOf(ns);
-        const entries = table(name);
-        if (entries === undefined || !entries.delete(key)) return false;
-        record("delete", name, key);
-        return true;
-      },
-      clear(ns) {
-        const name = nsOf(ns);
-        if (mirrors[scope].delete(name)) record("clear", name);
-      },
+      delete: read("delete"),
+      clear: (ns) => void call([scope, "clear", nsOf(ns), null]),
     };
     api.getItem = api.get;
     api.setItem = api.set;
@@ -158,122 +126,59 @@
     return freeze(api);
   }
 
-  function reorder(scope, order) {
-    const data = mirrors[scope];
-    const current = [...data.keys()];
-    if (current.length === order.length && current.every((ns, i) => ns === order[i])) return;
-    const ordered = new Map();
-    for (const ns of order) ordered.set(ns, data.get(ns) ?? new Map());
-    mirrors[scope] = ordered;
+  // -- outputs: read-only views over the host's ledger, one copy per evaluation --------
+
+  let copies = new Map(); // "latest:<step>" / "history:<step>" -> this evaluation's copy
+
+  function fetched(kind, step) {
+    const id = `${kind}:${step}`;
+    if (!copies.has(id)) copies.set(id, call(["outputs", kind, null, step]));
+    return copies.get(id);
   }
 
-  // -- outputs: read-only views that hand out a fresh copy per evaluation --------
-
-  const latestTexts = new Map();
-  const historyTexts = new Map();
-  const latestCopies = new Map();
-  const historyCopies = new Map();
-
-  function readOnlyView(target, read) {
-    return new Proxy(target, {
-      get(t, key) {
-        return typeof key === "string" && hasOwn(t, key) ? read(key) : t[key];
-      },
-      getOwnPropertyDescriptor(t, key) {
-        const desc = getOwnPropertyDescriptor(t, key);
-        if (desc !== undefined && typeof key === "string") desc.value = read(key);
-        return desc;
-      },
+  // A step named like an Object.prototype member (constructor, toString,
+  // __proto__, ...) is found first; other names behave as on a plain object.
+  function readOnlyView(kind, extra) {
+    const own = (key) => typeof key === "string" && (hasOwn(extra, key) || fetched(kind, key) !== undefined);
+    const value = (key) => (hasOwn(extra, key) ? extra[key] : fetched(kind, key));
+    return new Proxy(create(null), {
+      get: (t, key) => (own(key) ? value(key) : Object.prototype[key]),
+      has: (t, key) => own(key),
+      ownKeys: () => [...ownKeys(extra), ...fetched(`${kind}-names`, "")],
+      getOwnPropertyDescriptor: (t, key) =>
+        own(key) ? { value: value(key), writable: false, enumerable: true, configurable: true } : undefined,
       set: () => false,
       defineProperty: () => false,
       deleteProperty: () => false,
       setPrototypeOf: () => false,
       preventExtensions: () => false,
+      getPrototypeOf: () => Object.prototype,
+      isExtensible: () => true,
     });
   }
 
-  function cached(copies, key, make) {
-    if (!copies.has(key)) copies.set(key, make());
-    return copies.get(key);
-  }
-
-  const historyTarget = {};
-  const historyView = readOnlyView(historyTarget, (step) =>
-    cached(historyCopies, step, () => historyTexts.get(step).map((text) => parse(text))),
-  );
-  // forEach scopes (engine/foreach.py): what outputs[step] shows instead of the
-  // latest output (the current item, a map step's aggregate), and outputs_raw.
-  const overlayTexts = new Map();
-  const rawTexts = new Map();
-  const rawCopies = new Map();
-  const outputsTarget = { history: true };
-  const outputsView = readOnlyView(outputsTarget, (step) =>
-    step === "history"
-      ? historyView
-      : cached(latestCopies, step, () => parse(overlayTexts.get(step) ?? latestTexts.get(step))),
-  );
-  const rawTarget = {};
-  const rawView = readOnlyView(rawTarget, (step) =>
-    cached(rawCopies, step, () => parse(rawTexts.get(step) ?? latestTexts.get(step))),
-  );
-
-  // The records of a patch (see MirrorSync in js_mirror.py), by their first element.
-  const PATCH = {
-    full(scope, namespaces) {
-      mirrors[scope] = new Map(namespaces.map(([ns, entries]) => [ns, new Map(entries)]));
-    },
-    reload(scope, ns, entries) {
-      if (entries === null) mirrors[scope].delete(ns);
-      else mirrors[scope].set(ns, new Map(entries)); // in place: an "order" record moves it
-    },
-    set(scope, ns, key, text) {
-      const mirror = mirrors[scope];
-      let entries = mirror.get(ns);
-      if (entries === undefined) mirror.set(ns, (entries = new Map()));
-      entries.set(key, text);
-    },
-    del(scope, ns, key) {
-      mirrors[scope].get(ns)?.delete(key);
-    },
-    order: reorder,
-    overlay(step, text) {
-      overlayTexts.set(step, text);
-      outputsTarget[step] = true;
-    },
-    unshow(step) {
-      overlayTexts.delete(step);
-      if (!latestTexts.has(step)) delete outputsTarget[step];
-    },
-    raw(step, text) {
-      rawTexts.set(step, text);
-      rawTarget[step] = true;
-    },
-    output(step, text) {
-      rawTarget[step] = true;
-      latestTexts.set(step, text);
-      const history = historyTexts.get(step);
-      if (history === undefined) {
-        historyTexts.set(step, [text]);
-        outputsTarget[step] = true;
-        historyTarget[step] = true;
-      } else {
-        history.push(text);
-      }
-    },
-  };
+  const historyView = readOnlyView("history", freeze(create(null)));
+  const outputsView = readOnlyView("latest", freeze({ __proto__: null, history: historyView }));
+  // forEach (engine/foreach.py): a producer's whole list; other steps' latest output.
+  const rawView = readOnlyView("raw", freeze(create(null)));
 
   // -- log ----------------------------------------------------------------------
+
+  let logs = [];
 
   function show(value) {
     if (typeof value === "string") return value;
     if (typeof value === "object" && value !== null) {
       try {
-        return stringify(value);
-      } catch {
-        return String(value);
-      }
+        const text = stringify(value);
+        if (typeof text === "string") return text;
+      } catch {}
     }
-    return String(value);
+    try {
+      return String(value);
+    } catch {
+      return Object.prototype.toString.call(value);
+    }
   }
   const log = (...args) => void logs.push(args.map(show).join(" "));
 
@@ -284,11 +189,14 @@
   // Every evaluation starts with a fresh, empty `args`: the same as being
   // passed `args: {}`, which the host therefore does not send.
   const resetArgs = () =>
-    defineProperty(G, "args", { value: {}, writable: true, enumerable: false, configurable: true });
+    Reflect.defineProperty(G, "args", { value: {}, writable: true, enumerable: false, configurable: true });
+
+  function defineGlobal(name, value) {
+    OWN.add(name);
+    defineProperty(G, name, { value, writable: false, enumerable: false, configurable: false });
+  }
 
   function defineGlobals(init) {
-    defaults.memory = init.memory_namespace;
-    defaults.session = init.session_namespace;
     const globals = {
       memory: memoryApi("memory"),
       session: memoryApi("session"),
@@ -301,11 +209,22 @@
       log: freeze(log),
       console: freeze({ log, info: log, warn: log, error: log, debug: log }),
     };
-    for (const [name, value] of Object.entries(globals)) {
-      OWN.add(name);
-      defineProperty(G, name, { value, writable: false, enumerable: false, configurable: false });
-    }
+    for (const [name, value] of Object.entries(globals)) defineGlobal(name, value);
+    for (const [name, text] of init.values) defineGlobal(name, deepFreeze(parse(text)));
+    // Helpers are JS source evaluated once here, before the lockdown freezes them.
+    for (const [name, source] of init.helpers) defineGlobal(name, deepFreeze(indirectEval(`(${source}\n)`)));
     resetArgs();
+  }
+
+  // quickjs-ng keeps Error.prepareStackTrace and Error.stackTraceLimit in the
+  // context behind accessors, which freezing does not stop (a setter still
+  // sets).  prepareStackTrace would hand user code CallSite objects whose
+  // getFunction() returns the bridge's own functions.  Both become plain
+  // read-only values, so the engine's internal ones keep their defaults.
+  function neutraliseStackHooks() {
+    const limit = Error.stackTraceLimit;
+    defineProperty(Error, "prepareStackTrace", { value: undefined, writable: false, configurable: false });
+    defineProperty(Error, "stackTraceLimit", { value: limit, writable: false, configurable: false });
   }
 
   // Freeze every built-in reachable from the global object, so no evaluation
@@ -318,32 +237,32 @@
       seen.add(value);
       freeze(value);
       for (const key of ownKeys(value)) {
-        const desc = getOwnPropertyDescriptor(value, key);
+        const desc = Object.getOwnPropertyDescriptor(value, key);
         if ("value" in desc) walk(desc.value);
         else (walk(desc.get), walk(desc.set));
       }
       walk(getPrototypeOf(value));
     };
-    for (const name of getOwnPropertyNames(G)) {
+    for (const name of ownKeys(G)) {
       if (OVERRIDABLE.has(name)) continue;
       if (name !== "globalThis" && !OWN.has(name)) walk(G[name]);
       defineProperty(G, name, { writable: false, configurable: false });
     }
     walk(getPrototypeOf(G));
-    return new Set(getOwnPropertyNames(G));
+    return new Set(ownKeys(G));
   }
 
   // cleanGlobals must notice every global an evaluation adds.  Listing the
   // global object's ~70 names costs more than a whole simple evaluation, so it
-  // is done only when needed: globals made by assignment, `var` or function
-  // declarations are enumerable (a for-in sees them), and the only ways to add
-  // a non-enumerable one are the functions wrapped here, which raise a flag.
+  // is done only when needed: string-named globals made by assignment are
+  // enumerable (a for-in sees them), symbol-named ones change the symbol
+  // count, and the only ways to add a non-enumerable one are the functions
+  // wrapped here, which raise a flag.
   let defined = false;
 
   function watchDefinitions() {
     const watch = (holder, name) => {
       const original = holder[name];
-      if (typeof original !== "function") return;
       const watched = {
         [name](...rest) {
           defined = true;
@@ -360,6 +279,7 @@
   }
 
   let baseline = new Set();
+  let baselineSymbols = 0;
   let globalProto = null;
   let current = null; // the extras of the evaluation in progress
 
@@ -373,55 +293,52 @@
     }
   }
 
-  function hasNewEnumerableGlobal() {
+  function hasNewGlobal() {
     for (const name in G) if (!baseline.has(name)) return true; // quickjs-ng's `performance` is enumerable
-    return false;
+    return getOwnPropertySymbols(G).length !== baselineSymbols;
   }
 
-  // Undo the extras and drop every global the evaluation created.
+  // Undo the extras and drop every global the evaluation created.  Returns
+  // false when that is impossible (a non-configurable global, a frozen global
+  // object): the host then discards this context after the evaluation.
   function cleanGlobals() {
+    let clean = true;
     if (current !== null) {
-      for (const name in current) if (!baseline.has(name)) delete G[name];
+      for (const name in current) if (!baseline.has(name)) deleteProperty(G, name);
       current = null;
     }
-    if (defined || hasNewEnumerableGlobal() || getPrototypeOf(G) !== globalProto || !isExtensible(G)) {
-      sweepGlobals();
+    if (defined || hasNewGlobal() || getPrototypeOf(G) !== globalProto || !isExtensible(G)) {
+      clean = sweepGlobals();
     }
-    resetArgs();
+    return resetArgs() && clean;
   }
 
   function sweepGlobals() {
-    // Nothing can make the global object extensible again: throwing here makes
-    // the host discard this context and build a fresh one.
-    if (!isExtensible(G)) throw new TypeError("the global object was frozen or sealed");
     defined = false;
-    for (const name of getOwnPropertyNames(G)) if (!baseline.has(name)) delete G[name];
-    if (getPrototypeOf(G) !== globalProto) setPrototypeOf(G, globalProto);
+    let clean = isExtensible(G);
+    for (const name of ownKeys(G)) if (!baseline.has(name) && !deleteProperty(G, name)) clean = false;
+    if (getPrototypeOf(G) !== globalProto && !setPrototypeOf(G, globalProto)) clean = false;
+    return clean;
   }
 
   // -- snippets -------------------------------------------------------------------
 
+  // Sources come from js_compile.py, which checked in a throw-away context
+  // that the snippet stays inside its wrapper: evaluating them runs nothing.
   const snippets = [];
   const completionForm = indirectEval("(function (__visor_code) { return function () { return eval(__visor_code); }; })");
 
-  function compileForm(code) {
-    try {
-      return indirectEval(`(function(){return (${code}\n)})`); // an expression
-    } catch (err) {
-      if (!(err instanceof SyntaxError)) throw err;
-    }
-    try {
-      // A class static block accepts any statement except a top-level `return`:
-      // such a body runs through eval, whose completion value is the result.
-      indirectEval(`(function(){class __V{static{${code}\n}}})`);
-      return completionForm(code);
-    } catch {
-      return indirectEval(`(function(){${code}\n})`); // a body with `return`
-    }
+  function compile(formText) {
+    const [form, source, code] = parse(formText);
+    snippets.push(form === "statements" ? completionForm(code) : indirectEval(source));
+    return snippets.length - 1;
   }
 
   function lineOf(err) {
-    const stack = typeof err?.stack === "string" ? err.stack : "";
+    let stack = "";
+    try {
+      stack = typeof err?.stack === "string" ? err.stack : "";
+    } catch {}
     for (const match of stack.matchAll(/<input>:(\d+):\d+/g)) {
       const line = Number(match[1]);
       if (line < PRELUDE_LINE) return line;
@@ -432,10 +349,18 @@
   function describe(err) {
     // QuickJS throws null when it cannot even allocate its out-of-memory error.
     if (err === null) return { kind: "memory", name: "InternalError", message: "out of memory", line: null };
-    if (typeof err !== "object") return { kind: "throw", name: "Uncaught", message: show(err), line: null };
-    const oom = err instanceof InternalError && /out of memory|string too long/.test(err.message);
-    const name = typeof err.name === "string" ? err.name : "Error";
-    const message = typeof err.message === "string" ? err.message : show(err);
+    if (typeof err !== "object" && typeof err !== "function") {
+      return { kind: "throw", name: "Uncaught", message: show(err), line: null };
+    }
+    let name = "Error";
+    let message = "";
+    try {
+      name = typeof err.name === "string" ? err.name : "Error";
+      message = typeof err.message === "string" ? err.message : show(err);
+    } catch {
+      message = "an exception whose message cannot be read";
+    }
+    const oom = err instanceof InternalError && /out of memory|string too long/.test(message);
     return { kind: oom ? "memory" : "throw", name, message, line: lineOf(err) };
   }
 
@@ -446,28 +371,16 @@
     return toText(value, "the result");
   }
 
-  function compile(code) {
-    try {
-      snippets.push(compileForm(code));
-      return stringify({ ok: true, id: snippets.length - 1 });
-    } catch (err) {
-      return stringify({ ok: false, error: describe(err) });
-    }
-  }
+  // The evaluation's record, for the host to fetch when `run` answers 0.
+  let record = null;
 
-  function sync(patchText) {
-    for (const record of parse(patchText)) PATCH[record[0]](record[1], record[2], record[3], record[4]);
-  }
-
-  // The common result is the value's JSON text alone; with writes, logs or an
-  // error, "!" and a JSON object (a JSON text never starts with "!").
-  function run(id, extraText, patchText) {
-    if (patchText) sync(patchText);
-    if (ops.length > 0) ops = [];
-    if (logs.length > 0) logs = [];
-    if (latestCopies.size > 0) latestCopies.clear();
-    if (historyCopies.size > 0) historyCopies.clear();
-    if (rawCopies.size > 0) rawCopies.clear();
+  // One evaluation.  The common answer is the value's JSON text alone; with
+  // logs, an error or a context to discard, it is 0 and `details` hands over
+  // one JSON text: [ok, value text or error, logs, clean].
+  function run(id, extraText) {
+    logs = [];
+    copies = new Map();
+    record = null;
     let ok = true;
     let text;
     try {
@@ -475,22 +388,27 @@
       text = resultText(snippets[id]());
     } catch (err) {
       ok = false;
-      text = stringify(describe(err));
-    } finally {
-      cleanGlobals();
+      text = describe(err);
     }
-    if (ok && ops.length === 0 && logs.length === 0) return text;
-    return `!{"ok":${ok},"${ok ? "value" : "error"}":${text},"ops":${stringify(ops)},"logs":${stringify(logs)}}`;
+    const clean = cleanGlobals();
+    if (ok && clean && logs.length === 0) return text;
+    record = [ok, text, logs, clean];
+    return 0;
   }
 
-  // After an uncatchable interrupt (time limit) or out-of-memory error: clean up
-  // and hand back what the evaluation did, so the host can resynchronise.
+  function details() {
+    const text = stringify(record);
+    record = null;
+    return text;
+  }
+
+  // After an uncatchable interrupt or out-of-memory error: clean up and hand
+  // back the log lines of the evaluation.
   function abort() {
     cleanGlobals();
-    const result = stringify({ ops, logs });
-    ops = [];
+    const text = stringify(logs);
     logs = [];
-    return result;
+    return text;
   }
 
   // Visor hands command output to JavaScript as text; here it is already a
@@ -505,13 +423,16 @@
   function init(initText) {
     lenientJsonParse();
     defineGlobals(parse(initText));
+    neutraliseStackHooks();
     watchDefinitions();
     globalProto = getPrototypeOf(G);
     baseline = lockdown();
+    baselineSymbols = getOwnPropertySymbols(G).length;
+    return 0;
   }
 
-  const commands = { init, compile, sync, run, abort };
-  return function dispatch(command, a, b, c) {
-    return commands[command](a, b, c);
+  const commands = { init, compile, run, details, abort };
+  return function dispatch(command, a, b) {
+    return commands[command](a, b);
   };
 });

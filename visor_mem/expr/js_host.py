@@ -1,0 +1,320 @@
+"""The host side of JavaScript's ``memory``, ``session`` and ``outputs``.
+
+JavaScript reaches the host through one function (``HostBridge.__call__``)
+that the prelude captures and removes from the global object.  It takes two
+flat JSON texts -- the call ``[scope, kind, namespace, key]`` and the value
+(``""`` when none) -- and answers a JSON text, ``""`` for undefined, or
+``"!"`` followed by ``[error name, message]``.  It never raises: an exception
+escaping into the binding would leave it in an error state.
+
+The memory rules are not restated anywhere in JavaScript or here.  Each call
+becomes an :class:`~visor_mem.store.ops.Op` -- reads included -- answered at
+once by ``ops.KINDS[kind].rule`` over an ``ops.Overlay`` of the store's live
+state, so a snippet reads its own writes.  When the evaluation succeeds, the
+whole list is applied with ``Memory.apply(batch, expect=answers)``: the store
+re-plans it atomically and refuses it, writing nothing, if the answers would
+differ -- another process or thread changed what the snippet read.  The
+evaluation is then run again from fresh state (``EvaluationBatch.conflicted``);
+it is serializable without a lock that other writers would have to respect.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from visor_mem.errors import MemoryOperationError, VisorError
+from visor_mem.expr.context import OutputLedger
+from visor_mem.store.base import JSON
+from visor_mem.store.ops import KINDS, Op, Overlay, plan
+from visor_mem.store.scoped import Memory
+
+_LONE_SURROGATE = re.compile(r"(?<!\\)(?:\\\\)*\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+"""An escaped surrogate in JSON.stringify's output: it escapes only lone ones."""
+
+MAX_DEPTH = 512
+"""Nesting beyond this is refused at the bridge (before Python's recursion limit)."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
+def loads_js(text: str, what: str) -> JSON:
+    """Decode a JSON text made by JSON.stringify; ValueError names ``what`` when it is not storable."""
+    if "\\u" in text and (found := _LONE_SURROGATE.search(text)) is not None:
+        code = found.group(0)[found.group(0).rindex("\\u") + 2 :].upper()
+        raise ValueError(f"{what} contains a lone surrogate (U+{code}), which is not valid Unicode")
+    try:
+        value = _DECODER.decode(text)
+    except RecursionError:
+        raise ValueError(f"{what} is nested more than {MAX_DEPTH} levels deep") from None
+    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
+        raise ValueError(f"{what} is nested more than {MAX_DEPTH} levels deep")
+    return value
+
+
+def _depth(value: object) -> int:
+    """Nesting depth, iteratively (deep values must not exhaust Python's stack)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in item)
+    return deepest
+
+
+def dumps_js(value: object) -> str:
+    """JSON for QuickJS: ASCII only (the binding's string conversion stops at NUL bytes)."""
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+
+
+def _error(name: str, message: str) -> str:
+    return "!" + dumps_js([name, message])
+
+
+# -- one evaluation's memory operations -------------------------------------------------
+
+
+class ScopeBatch:
+    """The operations of one evaluation on one ``Memory``, answered over an overlay."""
+
+    def __init__(self, memory: Memory) -> None:
+        self.memory = memory
+        self.ops: list[Op] = []
+        self.answers: list[JSON] = []
+        self.writes = False
+        self._overlay = Overlay(_reader(memory), _now(memory), _quotas(memory))
+
+    def run(self, op: Op) -> JSON:
+        kind = KINDS[op.kind]
+        result = kind.rule(op, self._overlay)
+        self.ops.append(op)
+        self.answers.append(result)
+        self.writes = self.writes or kind.writes
+        return result
+
+    def get(self, namespace: str, key: str) -> JSON:
+        """The value, or ``_NONE`` when missing (a stored null stays null)."""
+        value = self.run(Op("get", namespace, key))
+        return value if self._overlay.entry(namespace, key) is not None else _NONE
+
+    def has(self, namespace: str, key: str) -> bool:
+        """Answered by the overlay, checked as a ``get``."""
+        return self.get(namespace, key) is not _NONE
+
+    def namespaces(self) -> list[str]:
+        """The store's namespaces as this batch's resolved writes leave them.
+
+        (Not an operation kind, so not part of the conditional apply.)
+        """
+        names = dict.fromkeys(self.memory.namespaces())
+        for write in self._overlay.writes:
+            if write.kind == "clear":
+                names.pop(write.namespace, None)
+            else:
+                names.setdefault(write.namespace)
+        return list(names)
+
+    def needs_apply(self) -> bool:
+        """Writes, or several reads (which must be one consistent snapshot)."""
+        return self.writes or len(self.ops) > 1
+
+
+def _namespace(memory: Memory, namespace: object) -> str:
+    return memory.ns(namespace if isinstance(namespace, str) else None)
+
+
+def _keyed(kind: str) -> Callable[[ScopeBatch, str, Any, JSON], JSON]:
+    def call(batch: ScopeBatch, namespace: str, key: Any, value: JSON) -> JSON:
+        return batch.run(Op(kind, namespace, key, value))
+
+    return call
+
+
+def _increment(batch: ScopeBatch, namespace: str, key: Any, value: JSON) -> JSON:
+    return batch.run(Op("increment", namespace, key, 1 if value is _NONE else value))
+
+
+def _get_all(batch: ScopeBatch, namespace: str, key: Any, value: JSON) -> JSON:
+    keys = batch.run(Op("list", namespace))
+    assert isinstance(keys, list)
+    return {str(name): batch.run(Op("get", namespace, str(name))) for name in keys}
+
+
+_NONE: Any = object()  # "no value" on the wire ("" in both directions)
+
+MEMORY_CALLS: dict[str, Callable[[ScopeBatch, str, Any, JSON], JSON]] = {
+    "get": lambda batch, namespace, key, value: batch.get(namespace, key),
+    "has": lambda batch, namespace, key, value: batch.has(namespace, key),
+    "list": lambda batch, namespace, key, value: batch.run(Op("list", namespace)),
+    "getAll": _get_all,
+    "listNamespaces": lambda batch, namespace, key, value: batch.namespaces(),
+    "set": _keyed("set"),
+    "append": _keyed("append"),
+    "increment": _increment,
+    "delete": _keyed("delete"),
+    "clear": lambda batch, namespace, key, value: batch.run(Op("clear", namespace)),
+}
+"""The JS memory API's methods → how each becomes operations."""
+
+
+# -- the bridge ---------------------------------------------------------------------------
+
+
+class HostBridge:
+    """The one function JavaScript calls, and the evaluation's batches."""
+
+    def __init__(self, memories: dict[str, Memory], outputs: OutputLedger) -> None:
+        self._memories = memories
+        self._outputs = outputs
+        self.batches: dict[str, ScopeBatch] = {}
+        self.crash: BaseException | None = None
+
+    def reset(self) -> None:
+        """Forget the operations of the last evaluation (before the next one)."""
+        self.batches = {}
+        self.crash = None
+
+    def __call__(self, head_text: str, value_text: str) -> str:
+        try:
+            return self._answer(head_text, value_text)
+        except VisorError as err:  # a memory rule: a TypeError, as Visor's JS memory throws
+            return _error("TypeError", err.message)
+        except ValueError as err:  # a value that is not storable JSON
+            return _error("TypeError", str(err))
+        except RecursionError:
+            return _error("RangeError", f"a value is nested more than {MAX_DEPTH} levels deep")
+        except BaseException as err:  # a bug or an interrupt: re-raised by the runtime after the call
+            self.crash = err
+            return _error("InternalError", "the host failed; the evaluation is abandoned")
+
+    def _answer(self, head_text: str, value_text: str) -> str:
+        scope, kind, namespace, key = json.loads(head_text)
+        if scope == "outputs":
+            return self._output(kind, key)
+        memory = self._memories[scope]
+        what = f"value of '{key}'" if kind != "increment" else "the amount"
+        value = loads_js(value_text, what) if value_text else _NONE
+        batch = self.batches.get(scope)
+        if batch is None:
+            batch = self.batches[scope] = ScopeBatch(memory)
+        result = MEMORY_CALLS[kind](batch, _namespace(memory, namespace), key, value)
+        return "" if result is _NONE else dumps_js(result)
+
+    def _output(self, kind: str, step: str) -> str:
+        ledger = self._outputs
+        if kind in _NAMES:
+            return dumps_js(_NAMES[kind](ledger))
+        found = _OUTPUT_KINDS[kind](ledger, step)
+        return "" if found is _NONE else dumps_js(found)
+
+
+def _visible(ledger: OutputLedger, step: str) -> JSON:
+    """``outputs[step]``: a forEach item or aggregate shown in its place, else the latest."""
+    try:
+        return ledger.visible(step)
+    except KeyError:
+        return _NONE
+
+
+def _raw(ledger: OutputLedger, step: str) -> JSON:
+    """``outputs_raw[step]``: a forEach producer's whole list, else the latest output."""
+    return ledger.raw[step] if step in ledger.raw else ledger.latest.get(step, _NONE)
+
+
+_OUTPUT_KINDS: dict[str, Callable[[OutputLedger, str], JSON]] = {
+    "latest": _visible,
+    "history": lambda ledger, step: ledger.history.get(step, _NONE),
+    "raw": _raw,
+}
+"""Which view of the ledger each JS object reads: outputs, outputs.history, outputs_raw."""
+
+_NAMES: dict[str, Callable[[OutputLedger], list[str]]] = {
+    "latest-names": lambda ledger: list(dict.fromkeys([*ledger.latest, *ledger.overlay])),
+    "history-names": lambda ledger: list(ledger.history),
+    "raw-names": lambda ledger: list(dict.fromkeys([*ledger.latest, *ledger.raw])),
+}
+
+
+def commit(batches: dict[str, ScopeBatch]) -> bool:
+    """Apply the evaluation's batches; False when a read changed meanwhile (run it again).
+
+    The session (a process-local dict store) is applied inside its undo
+    transaction, so a refused memory batch leaves neither scope written.
+    Raises MemoryOperationError when a batch is refused outright.
+    """
+    # The session first: its transaction (an undo log) wraps the store's apply.
+    pending = [batches[s] for s in ("session", "memory") if s in batches and batches[s].needs_apply()]
+    if not pending:
+        return True
+    try:
+        _apply_all(pending)
+    except MemoryOperationError as err:
+        if _is_conflict(err):
+            return False
+        raise
+    return True
+
+
+def _apply_all(pending: list[ScopeBatch]) -> None:
+    first, rest = pending[0], pending[1:]
+    if not rest:
+        _apply(first)
+        return
+    with first.memory.transaction():
+        _apply(first)
+        _apply_all(rest)
+
+
+def _is_conflict(err: MemoryOperationError) -> bool:
+    return type(err).__name__ in ("BatchConflict", "_Conflict")
+
+
+# -- until the store API has them (ops slice 2): reader, clock, quotas, conditional apply ----
+
+
+def _reader(memory: Memory) -> Any:
+    reader = getattr(memory, "reader", None)
+    if reader is not None:
+        return reader()
+    store = memory.store
+    if hasattr(store, "entry"):
+        return store
+    from visor_mem.store.redis import _Snapshot
+
+    return _Snapshot(store, [], _now(memory))  # type: ignore[arg-type]
+
+
+def _now(memory: Memory) -> float:
+    clock = getattr(memory, "now", None) or getattr(memory.store, "_clock", time.time)
+    return float(clock())
+
+
+def _quotas(memory: Memory) -> Any:
+    return getattr(memory, "quotas", None) or getattr(memory, "_limits", None)
+
+
+def _apply(batch: ScopeBatch) -> None:
+    memory = batch.memory
+    try:
+        memory.apply(batch.ops, expect=batch.answers)  # type: ignore[call-arg]
+    except TypeError:
+        # Not atomic (a window between this check and the write): until Store.apply has expect.
+        results, _ = plan(batch.ops, _reader(memory), _now(memory), _quotas(memory))
+        if results != batch.answers:
+            raise _Conflict("the memory changed meanwhile") from None
+        memory.apply(batch.ops)
+
+
+class _Conflict(MemoryOperationError):
+    """Interim conflict error."""
