@@ -44,7 +44,9 @@ class FieldCase:
 
 CASES = [
     FieldCase("content", "s: {{type: script, content: {js}}}", "return RESULT", "s"),
-    FieldCase("value_js", "s: {{type: memory, operation: set, key: out, value_js: {js}}}", "return RESULT", "s"),
+    FieldCase(
+        "value_js", "s: {{type: memory, operation: set, key: out, value_js: {js}}}", "return RESULT", "s"
+    ),
     FieldCase(
         "transform_js",
         "s: {{type: memory, operation: set, key: out, value: 1, transform_js: {js}}}",
@@ -78,7 +80,9 @@ def test_every_js_field_takes_large_unicode_writes_logs_and_results(tmp_path: Pa
     report = json.loads(done.stdout)  # strict JSON, one document
     unit = json.loads(f'"{UNIT}"')
     memory = report["memory"]["default"]
-    assert [memory[f"{case.field}:{i}"] for i in range(WRITES)] == [unit * REPEAT + str(i) for i in range(WRITES)]
+    assert [memory[f"{case.field}:{i}"] for i in range(WRITES)] == [
+        unit * REPEAT + str(i) for i in range(WRITES)
+    ]
     assert memory[f"{case.field}:big"] == "x" * 50000 + unit
     assert ("L" * 20000 + unit) in done.stderr  # the log line, once
     assert done.stderr.count("L" * 20000) == 1
@@ -123,7 +127,7 @@ def test_unserialisable_results_fail_only_their_step(tmp_path: Path, case: BadCa
 @pytest.mark.parametrize("name", ["constructor", "toString", "hasOwnProperty", "__proto__", "valueOf"])
 def test_steps_named_like_object_members(tmp_path: Path, name: str) -> None:
     steps = (
-        f"{json.dumps(name)}: {{type: script, content: \"return {{v: 1}}\"}}\n"
+        f'{json.dumps(name)}: {{type: script, content: "return {{v: 1}}"}}\n'
         f"  read: {{type: script, depends_on: [{json.dumps(name)}], "
         f"content: {json.dumps(f'return [outputs[{json.dumps(name)}], outputs_history[{json.dumps(name)}]]')}}}"
     )

@@ -11,7 +11,6 @@ import pytest
 
 from visor_mem.errors import (
     Location,
-    MemoryOperationError,
     ScriptError,
     ScriptMemoryExceeded,
     ScriptTimeout,
@@ -264,7 +263,9 @@ def test_refused_write_keeps_nothing(ex: Expressions) -> None:
     limited = Memory(DictStore(), limits={"default": NamespaceLimits(max_keys=2)})
     ctx = EvalContext(memory=limited, session=Memory(DictStore()))
     expressions = Expressions(ctx)
-    with pytest.raises(ScriptError, match=r"TypeError: namespace 'default' already holds 2 keys \(max_keys 2\); 'c'"):
+    with pytest.raises(
+        ScriptError, match=r"TypeError: namespace 'default' already holds 2 keys \(max_keys 2\); 'c'"
+    ):
         expressions.js("memory.set('a', 1); memory.set('b', 2); memory.set('c', 3)", where=WHERE)
     assert limited.dump() == {}
     assert expressions.js("memory.list()", where=WHERE) == []
@@ -708,3 +709,24 @@ def test_importing_expr_does_not_import_quickjs_or_liquid() -> None:
     code = "import sys, visor_mem.expr; print('quickjs' in sys.modules, 'liquid' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_context_globals_and_helpers_are_defined_once_and_frozen(ctx: EvalContext) -> None:
+    ctx.js_globals["event"] = {"name": "pr_opened", "labels": ["a"]}
+    ctx.js_helpers["always"] = "() => true"
+    ctx.js_helpers["hasLabel"] = "(name) => event.labels.includes(name) && memory.get('seen') === undefined"
+    expressions = Expressions(ctx)
+    assert expressions.js("[always(), hasLabel('a'), hasLabel('b'), event.name]", where=WHERE) == [
+        True,
+        True,
+        False,
+        "pr_opened",
+    ]
+    attack = "try { event.labels.push('b') } catch {}; event.name = 'x'; always.evil = 1; globalThis.always = null; 1"
+    expressions.js(attack, where=WHERE)
+    assert expressions.js("[always(), event.labels, event.name, always.evil]", where=WHERE) == [
+        True,
+        ["a"],
+        "pr_opened",
+        None,
+    ]

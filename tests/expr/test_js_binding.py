@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from visor_mem.expr.js_interrupt import Deadline, binding_version
+from visor_mem.expr.js_interrupt import Interrupter, binding_version
 
 quickjs: Any = pytest.importorskip("quickjs")
 
@@ -27,7 +27,9 @@ def test_a_long_concatenation_is_a_rope_the_binding_cannot_convert() -> None:
 
 
 def test_short_concatenations_are_flat() -> None:
-    assert quickjs.Context().eval("(() => { const a = 'a'.repeat(100); return '!' + a; })()") == "!" + "a" * 100
+    assert (
+        quickjs.Context().eval("(() => { const a = 'a'.repeat(100); return '!' + a; })()") == "!" + "a" * 100
+    )
 
 
 def test_a_time_limit_forbids_calls_into_python() -> None:
@@ -42,7 +44,7 @@ def test_a_time_limit_forbids_calls_into_python() -> None:
 def test_our_deadline_allows_calls_into_python_and_stops_loops() -> None:
     context = quickjs.Context()
     context.add_callable("host", lambda: 41)
-    deadline = Deadline(quickjs, context)
+    deadline = Interrupter(quickjs, context)
     deadline.arm(5.0)
     assert context.eval("host() + 1") == 42
     deadline.arm(0.0)
@@ -54,14 +56,15 @@ def test_our_deadline_allows_calls_into_python_and_stops_loops() -> None:
 def test_stop_from_another_thread_ends_a_loop_whatever_the_deadline() -> None:
     """js_signals.py relies on it: a signal stops JS that has an hour left."""
     context = quickjs.Context()
-    deadline = Deadline(quickjs, context)
+    deadline = Interrupter(quickjs, context)
     deadline.arm(3600.0)
     started = threading.Event()
     context.add_callable("started", started.set)
     threading.Thread(target=lambda: (started.wait(), deadline.stop()), daemon=True).start()
     with pytest.raises(quickjs.JSException, match="interrupted"):
         context.eval("started(); while (true) {}")
-    assert deadline.stopped and not deadline.expired
+    assert deadline.stopped
+    assert not deadline.expired
 
 
 def test_the_function_constructor_runs_a_body_that_closes_it() -> None:

@@ -48,11 +48,22 @@ class RejectCase:
 
 
 REJECTS = [
-    RejectCase("close-expression", "1)}); globalThis.hit = 1; (function(){return (1", "closes the function", None),
+    RejectCase(
+        "close-expression", "1)}); globalThis.hit = 1; (function(){return (1", "closes the function", None
+    ),
     RejectCase("close-body", "}); globalThis.hit = 1; (function(){", "closes the function", None),
-    RejectCase("close-statements", "}}}); globalThis.hit = 1; (function(){class A{static{", "closes the function", None),
-    RejectCase("loop-at-compile-time", "1)}); while (true) {} (function(){return (1", "closes the function", None),
-    RejectCase("bomb-at-compile-time", "1)}); let s = 'x'; for (;;) s += s; (function(){return (1", "closes", None),
+    RejectCase(
+        "close-statements",
+        "}}}); globalThis.hit = 1; (function(){class A{static{",
+        "closes the function",
+        None,
+    ),
+    RejectCase(
+        "loop-at-compile-time", "1)}); while (true) {} (function(){return (1", "closes the function", None
+    ),
+    RejectCase(
+        "bomb-at-compile-time", "1)}); let s = 'x'; for (;;) s += s; (function(){return (1", "closes", None
+    ),
     RejectCase("unclosed-if", "if (x", "SyntaxError: unexpected end of the snippet", 1),
     RejectCase("unclosed-string-line-3", "const a = 1;\nconst b = 2;\nconst c = 'x", "SyntaxError", 3),
     RejectCase("missing-operand", "1 +", "SyntaxError: unexpected end of the snippet", 1),

@@ -87,7 +87,9 @@ class _Retry(Exception):
 class JsRuntime:
     """One QuickJS context, its interrupt handler and compiled snippets (one thread only)."""
 
-    def __init__(self, ctx: EvalContext, limits: JsLimits, log: Callable[[str], None], relay: SignalRelay) -> None:
+    def __init__(
+        self, ctx: EvalContext, limits: JsLimits, log: Callable[[str], None], relay: SignalRelay
+    ) -> None:
         import quickjs  # imported here: workflows without JS never pay for it
 
         self._quickjs: Any = quickjs
@@ -109,7 +111,9 @@ class JsRuntime:
 
     # -- the evaluation --------------------------------------------------------
 
-    def evaluate(self, code: str, where: Location, extra: Mapping[str, JSON] | None, deadline: Deadline | None) -> JSON:
+    def evaluate(
+        self, code: str, where: Location, extra: Mapping[str, JSON] | None, deadline: Deadline | None
+    ) -> JSON:
         """Run a snippet until its batch applies; return its JSON result."""
         snippet = self._compile(code, where)
         extra_text = _extra_text(extra, where)
@@ -135,7 +139,7 @@ class JsRuntime:
         self.broken = self.broken or not clean
         if not ok:
             self._emit(logs)
-            raise _script_error(text, where, self._limits)
+            raise _script_error(text, where, self._limits)  # type: ignore[arg-type]
         try:
             value = loads_js(text, "the result")
         except ValueError as err:

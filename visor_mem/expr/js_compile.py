@@ -56,7 +56,8 @@ _CHECKER = r"""(function () {
       return str({ form });
     }
     const match = /<input>:(\d+):\d+/.exec(String(error.stack));
-    return str({ error: { name: "SyntaxError", message: String(error.message), line: match ? Number(match[1]) : null } });
+    const line = match ? Number(match[1]) : null;
+    return str({ error: { name: "SyntaxError", message: String(error.message), line } });
   };
 })()"""
 

@@ -296,7 +296,7 @@ def _reader(memory: Memory) -> Any:
 
 
 def _now(memory: Memory) -> float:
-    clock = getattr(memory, "now", None) or getattr(memory.store, "_clock", time.time)
+    clock: Any = getattr(memory, "now", None) or getattr(memory.store, "_clock", time.time)
     return float(clock())
 
 

@@ -61,7 +61,8 @@
   }
 
   function deepFreeze(value) {
-    if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    const t = typeof value;
+    if ((t === "object" || t === "function") && value !== null && !Object.isFrozen(value)) {
       freeze(value);
       for (const key of ownKeys(value)) deepFreeze(value[key]);
     }
