@@ -56,9 +56,9 @@ from visor_mem.errors import (
     VisorError,
 )
 from visor_mem.expr.context import EvalContext
+from visor_mem.expr.deadline import Deadline
 from visor_mem.expr.js_compile import Rejected, check
 from visor_mem.expr.js_host import HostBridge, commit, dumps_js, loads_js
-from visor_mem.expr.deadline import Deadline
 from visor_mem.expr.js_interrupt import Interrupter
 from visor_mem.expr.js_signals import SignalRelay
 from visor_mem.store.base import JSON
