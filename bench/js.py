@@ -1,9 +1,9 @@
 """Time 10,000 value_js evaluations and 10,000 Liquid renders (targets: < 1 s each).
 
 Run: ``python bench/js.py [N]``.  The value_js loop mimics a counter step: the
-snippet reads memory, the step writes the result back through ``Memory`` (so
-the mirror must catch up each time) and records an output (so ``outputs``
-grows with the chain).  A chain of 2N shows whether the cost stays linear; a
+snippet reads memory (a call into the host), the step writes the result back
+through ``Memory`` and records an output (so ``outputs`` grows with the
+chain).  A chain of 2N shows whether the cost stays linear; a
 third chain passes ``extra={"args": {}}`` as every step does.
 Figures are CPU seconds of this process (``time.process_time``), so a busy
 machine inflates them less than wall-clock time would.
@@ -48,7 +48,7 @@ def value_js_chain(n: int, args: bool = False) -> float:
 
 
 def js_writes(n: int) -> float:
-    """value_js that writes itself: every evaluation replays one increment."""
+    """value_js that writes itself: every evaluation applies a batch of one increment."""
     ctx, ex = fresh()
     ex.js("0", where=WHERE)
     start = time.process_time()
@@ -87,7 +87,7 @@ def main(argv: list[str]) -> int:
         (n, "value_js (read; the step writes back)", value_js_chain(n)),
         (2 * n, "value_js (same, linearity check)", value_js_chain(2 * n)),
         (n, "value_js (same, with a step's args extra)", value_js_chain(n, args=True)),
-        (n, "value_js writing (replayed increment)", js_writes(n)),
+        (n, "value_js writing (a batch of one increment)", js_writes(n)),
         (n, "Liquid renders", liquid_renders(n)),
         (n, "calibration: json.loads of a tiny document", calibration(n)),
     ]

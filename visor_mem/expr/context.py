@@ -1,8 +1,13 @@
 """What expressions and templates can see during one run.
 
 The engine owns one :class:`EvalContext` per run and feeds it; the JavaScript
-sandbox and the Liquid environment read it.  ``OutputLedger`` is append-only
-so the sandbox can copy only the entries it has not seen yet.
+sandbox and the Liquid environment read it when a snippet or a template asks
+(JavaScript through its host calls, ``expr/js_host.py``: nothing is copied
+ahead).
+
+Adding to what JavaScript sees: ``js_globals`` (JSON values) and ``js_helpers``
+(JS source, e.g. functions) become read-only globals of every JS context built
+after they are set; per-evaluation values go through ``Expressions.js(extra=)``.
 """
 
 from __future__ import annotations
@@ -20,19 +25,15 @@ class OutputLedger:
     def __init__(self) -> None:
         self.latest: dict[str, JSON] = {}
         self.history: dict[str, list[JSON]] = {}
-        self.entries: list[tuple[str, JSON]] = []
         self.overlay: dict[str, JSON] = {}
         """What ``outputs[step]`` shows instead of the latest output (a forEach item, an aggregate)."""
         self.raw: dict[str, JSON] = {}
         """``outputs_raw``: the whole list of each forEach producer."""
-        self.changes: list[tuple[str, str, JSON | Cleared]] = []
-        """Append-only ("overlay" | "raw", step, value or CLEARED), for the JS mirror to catch up."""
 
     def record(self, step: str, output: JSON) -> None:
         """Add one execution's output (oldest first)."""
         self.latest[step] = output
         self.history.setdefault(step, []).append(output)
-        self.entries.append((step, output))
         if step in self.overlay:
             self.show(step, CLEARED)
 
@@ -42,12 +43,10 @@ class OutputLedger:
             self.overlay.pop(step, None)
         else:
             self.overlay[step] = value
-        self.changes.append(("overlay", step, value))
 
     def set_raw(self, step: str, items: JSON) -> None:
         """``outputs_raw[step]``: a forEach producer's whole list."""
         self.raw[step] = items
-        self.changes.append(("raw", step, items))
 
     def visible(self, step: str) -> JSON:
         """``outputs[step]`` as expressions see it (KeyError when the step has no output)."""

@@ -58,16 +58,13 @@ from visor_mem.errors import (
 from visor_mem.expr.context import EvalContext
 from visor_mem.expr.deadline import Deadline
 from visor_mem.expr.js_compile import Rejected, check
-from visor_mem.expr.js_host import HostBridge, commit, dumps_js, loads_js
+from visor_mem.expr.js_host import HostBridge, dumps_js, loads_js
 from visor_mem.expr.js_interrupt import Interrupter
 from visor_mem.expr.js_signals import SignalRelay
 from visor_mem.store.base import JSON
 
 PRELUDE_LINE = 100_000
 """The prelude starts on this line, so its stack frames are told apart from snippets'."""
-
-ATTEMPTS = 100
-"""Runs of one evaluation whose reads keep being changed by other writers, at most."""
 
 _MIB = 1024 * 1024
 
@@ -78,10 +75,6 @@ class JsLimits:
     def __init__(self, timeout: float = 1.0, memory_mb: int = 64) -> None:
         self.timeout = timeout
         self.memory_mb = memory_mb
-
-
-class _Retry(Exception):
-    """The evaluation's reads changed before its batch was applied: run it again."""
 
 
 class JsRuntime:
@@ -114,22 +107,27 @@ class JsRuntime:
     def evaluate(
         self, code: str, where: Location, extra: Mapping[str, JSON] | None, deadline: Deadline | None
     ) -> JSON:
-        """Run a snippet until its batch applies; return its JSON result."""
+        """Run a snippet, apply its writes, print its log lines; return its JSON result."""
         snippet = self._compile(code, where)
         extra_text = _extra_text(extra, where)
-        for _ in range(ATTEMPTS):
-            try:
-                return self._attempt(snippet, extra_text, where, deadline)
-            except _Retry:
-                continue
-        raise MemoryOperationError(
-            f"other writers kept changing what the snippet read; gave up after {ATTEMPTS} runs, "
-            "and no write of this snippet was kept",
-            where,
-        )
-
-    def _attempt(self, snippet: int, extra: str, where: Location, deadline: Deadline | None) -> JSON:
         self._host.reset()
+        try:
+            value, logs = self._run(snippet, extra_text, where, deadline)
+        except BaseException:
+            self._host.finish(commit=False)
+            raise
+        try:
+            self._host.finish(commit=True)
+        except MemoryOperationError as err:
+            raise MemoryOperationError(f"{err.message}; no write of this snippet was kept", where) from err
+        finally:
+            self._emit(logs)
+        return value
+
+    def _run(
+        self, snippet: int, extra: str, where: Location, deadline: Deadline | None
+    ) -> tuple[JSON, list[str]]:
+        """The value and the log lines; on failure the lines are emitted and the error raised."""
         step_limited = self._arm(deadline, where)
         answer = self._call("run", where, step_limited, snippet, extra)
         ok, text, logs, clean = (True, answer, [], True) if isinstance(answer, str) else self._details(where)
@@ -145,10 +143,7 @@ class JsRuntime:
         except ValueError as err:
             self._emit(logs)
             raise ScriptError(str(err), where) from None
-        if not self._commit(where):
-            raise _Retry
-        self._emit(logs)
-        return value
+        return value, logs
 
     def _arm(self, deadline: Deadline | None, where: Location) -> Deadline | None:
         """Arm the interrupt handler; the step's deadline when it comes first."""
@@ -172,12 +167,6 @@ class JsRuntime:
     def _details(self, where: Location) -> tuple[bool, Any, list[str], bool]:
         ok, text, logs, clean = json.loads(self._call("details", where, None))
         return ok, text, logs, clean
-
-    def _commit(self, where: Location) -> bool:
-        try:
-            return commit(self._host.batches)
-        except MemoryOperationError as err:
-            raise MemoryOperationError(f"{err.message}; no write of this snippet was kept", where) from err
 
     def _compile(self, code: str, where: Location) -> int:
         known = self._compiled.get(code)
@@ -242,8 +231,8 @@ class JsSandbox:
     ) -> JSON:
         """Evaluate ``code`` (an expression, or a body with or without ``return``).
 
-        ``deadline``: the step's own ``time.monotonic()`` deadline, if sooner
-        than the JS time limit.
+        ``deadline``: the calling step's (its ``timeout``), when it comes
+        before the JS time limit.
         """
         return self._runtime().evaluate(code, where, extra, deadline)
 

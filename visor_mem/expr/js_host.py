@@ -8,14 +8,15 @@ flat JSON texts -- the call ``[scope, kind, namespace, key]`` and the value
 escaping into the binding would leave it in an error state.
 
 The memory rules are not restated anywhere in JavaScript or here.  Each call
-becomes an :class:`~visor_mem.store.ops.Op` -- reads included -- answered at
-once by ``ops.KINDS[kind].rule`` over an ``ops.Overlay`` of the store's live
-state, so a snippet reads its own writes.  When the evaluation succeeds, the
-whole list is applied with ``Memory.apply(batch, expect=answers)``: the store
-re-plans it atomically and refuses it, writing nothing, if the answers would
-differ -- another process or thread changed what the snippet read.  The
-evaluation is then run again from fresh state (``EvaluationBatch.conflicted``);
-it is serializable without a lock that other writers would have to respect.
+becomes an :class:`~visor_mem.store.ops.Op`, answered at once by
+``ops.KINDS[kind].rule`` over an ``ops.Overlay`` of the store's live state,
+so a snippet reads its own writes and the results are the store's own.  At
+its first memory call an evaluation enters ``Memory.exclusive()`` of both
+scopes (always memory, then session: one order, no deadlock): no other
+thread, and on sqlite / redis no other process, writes until it ends.  When
+it succeeds, its writes are applied as one batch (``Memory.apply``) inside
+that section; when it fails, nothing is.  So reads at its start see every
+process's writes and a read-modify-write is serializable, with no retry.
 """
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ import json
 import re
 import time
 from collections.abc import Callable
+from contextlib import ExitStack, nullcontext
 from typing import Any
 
-from visor_mem.errors import MemoryOperationError, VisorError
+from visor_mem.errors import VisorError
 from visor_mem.expr.context import OutputLedger
 from visor_mem.store.base import JSON
-from visor_mem.store.ops import KINDS, Op, Overlay, plan
+from visor_mem.store.ops import KINDS, Op, Overlay
 from visor_mem.store.scoped import Memory
 
 _LONE_SURROGATE = re.compile(r"(?<!\\)(?:\\\\)*\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
@@ -91,16 +93,13 @@ class ScopeBatch:
     def __init__(self, memory: Memory) -> None:
         self.memory = memory
         self.ops: list[Op] = []
-        self.answers: list[JSON] = []
-        self.writes = False
         self._overlay = Overlay(_reader(memory), _now(memory), _quotas(memory))
 
     def run(self, op: Op) -> JSON:
         kind = KINDS[op.kind]
-        result = kind.rule(op, self._overlay)
-        self.ops.append(op)
-        self.answers.append(result)
-        self.writes = self.writes or kind.writes
+        result = kind.rule(op, self._overlay)  # raises MemoryOperationError: nothing recorded
+        if kind.writes:
+            self.ops.append(op)
         return result
 
     def get(self, namespace: str, key: str) -> JSON:
@@ -124,10 +123,6 @@ class ScopeBatch:
             else:
                 names.setdefault(write.namespace)
         return list(names)
-
-    def needs_apply(self) -> bool:
-        """Writes, or several reads (which must be one consistent snapshot)."""
-        return self.writes or len(self.ops) > 1
 
 
 def _namespace(memory: Memory, namespace: object) -> str:
@@ -179,11 +174,31 @@ class HostBridge:
         self._outputs = outputs
         self.batches: dict[str, ScopeBatch] = {}
         self.crash: BaseException | None = None
+        self._sections = ExitStack()
 
     def reset(self) -> None:
         """Forget the operations of the last evaluation (before the next one)."""
         self.batches = {}
         self.crash = None
+
+    def finish(self, commit: bool) -> None:
+        """End the evaluation: apply its writes if ``commit``, then leave the sections.
+
+        Raises MemoryOperationError when the store refuses the batch (nothing written).
+        """
+        sections, self._sections = self._sections, ExitStack()
+        with sections:
+            if commit:
+                _apply(self.batches)
+
+    def _batch(self, scope: str) -> ScopeBatch:
+        batch = self.batches.get(scope)
+        if batch is None:
+            if not self.batches:
+                for name in SCOPES:  # one order for every evaluation: no deadlock
+                    self._sections.enter_context(_exclusive(self._memories[name]))
+            batch = self.batches[scope] = ScopeBatch(self._memories[scope])
+        return batch
 
     def __call__(self, head_text: str, value_text: str) -> str:
         try:
@@ -205,9 +220,7 @@ class HostBridge:
         memory = self._memories[scope]
         what = f"value of '{key}'" if kind != "increment" else "the amount"
         value = loads_js(value_text, what) if value_text else _NONE
-        batch = self.batches.get(scope)
-        if batch is None:
-            batch = self.batches[scope] = ScopeBatch(memory)
+        batch = self._batch(scope)
         result = MEMORY_CALLS[kind](batch, _namespace(memory, namespace), key, value)
         return "" if result is _NONE else dumps_js(result)
 
@@ -246,41 +259,29 @@ _NAMES: dict[str, Callable[[OutputLedger], list[str]]] = {
 }
 
 
-def commit(batches: dict[str, ScopeBatch]) -> bool:
-    """Apply the evaluation's batches; False when a read changed meanwhile (run it again).
-
-    The session (a process-local dict store) is applied inside its undo
-    transaction, so a refused memory batch leaves neither scope written.
-    Raises MemoryOperationError when a batch is refused outright.
-    """
-    # The session first: its transaction (an undo log) wraps the store's apply.
-    pending = [batches[s] for s in ("session", "memory") if s in batches and batches[s].needs_apply()]
-    if not pending:
-        return True
-    try:
-        _apply_all(pending)
-    except MemoryOperationError as err:
-        if _is_conflict(err):
-            return False
-        raise
-    return True
+SCOPES = ("memory", "session")
+"""The memories a snippet sees, in the order their sections are entered."""
 
 
-def _apply_all(pending: list[ScopeBatch]) -> None:
-    first, rest = pending[0], pending[1:]
-    if not rest:
-        _apply(first)
+def _apply(batches: dict[str, ScopeBatch]) -> None:
+    """Apply both scopes' writes, all or none: the session's undo transaction wraps the store's."""
+    memory, session = batches.get("memory"), batches.get("session")
+    if session is None or not session.ops:
+        if memory is not None and memory.ops:
+            memory.memory.apply(memory.ops)
         return
-    with first.memory.transaction():
-        _apply(first)
-        _apply_all(rest)
+    with session.memory.transaction():
+        session.memory.apply(session.ops)
+        if memory is not None and memory.ops:
+            memory.memory.apply(memory.ops)
 
 
-def _is_conflict(err: MemoryOperationError) -> bool:
-    return type(err).__name__ in ("BatchConflict", "_Conflict")
+# -- until the store API has them: a reader, the clock, the quotas ----------------------
 
 
-# -- until the store API has them (ops slice 2): reader, clock, quotas, conditional apply ----
+def _exclusive(memory: Memory) -> Any:
+    exclusive = getattr(memory, "exclusive", None)
+    return nullcontext() if exclusive is None else exclusive()
 
 
 def _reader(memory: Memory) -> Any:
@@ -302,19 +303,3 @@ def _now(memory: Memory) -> float:
 
 def _quotas(memory: Memory) -> Any:
     return getattr(memory, "quotas", None) or getattr(memory, "_limits", None)
-
-
-def _apply(batch: ScopeBatch) -> None:
-    memory = batch.memory
-    try:
-        memory.apply(batch.ops, expect=batch.answers)  # type: ignore[call-arg]
-    except TypeError:
-        # Not atomic (a window between this check and the write): until Store.apply has expect.
-        results, _ = plan(batch.ops, _reader(memory), _now(memory), _quotas(memory))
-        if results != batch.answers:
-            raise _Conflict("the memory changed meanwhile") from None
-        memory.apply(batch.ops)
-
-
-class _Conflict(MemoryOperationError):
-    """Interim conflict error."""
