@@ -52,6 +52,7 @@ CASES = [
     Case("command-timeout", ("limits", "command_timeout"), "30s", ""),
     Case("command-timeout-inf", ("limits", "command_timeout"), math.inf, "expected a finite number"),
     Case("max-loops", ("routing", "max_loops"), -1, "from 0 to 1000000"),
+    Case("max-parallelism", ("max_parallelism",), 10**9, "from 1 to 1024 (got the number 1000000000)"),
     Case("max-loops-float", ("routing", "max_loops"), 1e30, "from 0 to 1000000 (got the number 1e+30)"),
     Case("quota", ("memory", "limits", "ns", "max_keys"), 2**50, "from 0 to 1099511627776"),
     Case(

@@ -12,7 +12,7 @@ from pydantic import Field, field_validator, model_validator
 
 from visor_mem.config.contract_models import FailureCondition, short_conditions
 from visor_mem.config.model_base import Model, as_list, field_error
-from visor_mem.config.number_types import JsSeconds, Loops, Megabytes, Quota, Runs, Timeout
+from visor_mem.config.number_types import JsSeconds, Loops, Megabytes, Parallel, Quota, Runs, Timeout
 from visor_mem.config.step_models import STEP_TYPE_ALIASES, FailHook, StepModel
 
 PERSISTENT_STORAGES = frozenset({"file", "sqlite", "redis"})
@@ -142,8 +142,8 @@ class VisorConfig(Model):
     tag_filter: TagFilterModel | None = Field(
         None, description="Tags of the steps to run; --tags / --exclude-tags replace it."
     )
-    max_parallelism: int | None = Field(
-        None, ge=1, description="Most steps of one wave running at once (--max-parallel wins)."
+    max_parallelism: Parallel | None = Field(
+        None, description="Most steps of one wave running at once (--max-parallel wins)."
     )
     fail_fast: bool = Field(False, description="Start no new step once a step has failed (as --fail-fast).")
     id: str | None = Field(None, description="Reusable-workflow id.")

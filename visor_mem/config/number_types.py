@@ -72,3 +72,4 @@ Megabytes = Annotated[int, _limits(bounds.MEGABYTES), _checker(bounds.MEGABYTES)
 Runs = Annotated[int, _limits(bounds.RUNS), _checker(bounds.RUNS)]
 Loops = Annotated[int, _limits(bounds.LOOPS), _checker(bounds.LOOPS)]
 Quota = Annotated[int, _limits(bounds.QUOTA), _checker(bounds.QUOTA)]
+Parallel = Annotated[int, _limits(bounds.PARALLEL), _checker(bounds.PARALLEL)]
