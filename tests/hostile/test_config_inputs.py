@@ -138,6 +138,20 @@ CASES = [
         "type-is-a-list",
         **_run("version: '1'\nsteps:\n  a:\n    type: [memory]\n", message="c.yaml:4:5: steps.a.type"),
     ),
+    Case(
+        "var-not-utf8",
+        ("run", "c.yaml", "-o", "json", "--var", "a=\udcff"),
+        2,
+        "'a': not UTF-8 text (byte 0xff)",
+        {"c.yaml": STEP},
+    ),  # fmt: skip
+    Case(
+        "var-name-not-utf8",
+        ("run", "c.yaml", "--var", "\udcfe=1"),
+        2,
+        "the name: not UTF-8 text (byte 0xfe)",
+        {"c.yaml": STEP},
+    ),  # fmt: skip
     Case("cli-js-timeout-nan", **_run(STEP, "--js-timeout", "nan", message="--js-timeout")),
     Case("cli-lock-timeout-inf", **_run(STEP, "--lock-timeout", "inf", message="expected a finite number")),
     Case(

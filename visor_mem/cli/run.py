@@ -40,8 +40,20 @@ def parse_vars(ctx: click.Context, param: click.Parameter, values: Sequence[str]
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", ctx, param)
+        bad = _not_utf8(item)
+        if bad is not None:
+            name = "the name" if _not_utf8(key) is not None else repr(key.strip())
+            raise click.BadParameter(f"{name}: not UTF-8 text (byte {bad:#04x})", ctx, param)
         parsed[key.strip()] = value
     return parsed
+
+
+def _not_utf8(text: str) -> int | None:
+    """The first byte of ``text`` that was not UTF-8 on the command line (Python keeps it as a surrogate)."""
+    for char in text:
+        if "\udc80" <= char <= "\udcff":
+            return ord(char) - 0xDC00
+    return None
 
 
 def read_pr(ctx: click.Context, param: click.Parameter, value: Path | None) -> dict[str, Any]:
