@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from visor_mem.config.bounds import JS_SECONDS, LOCK_SECONDS, PARALLEL
 from visor_mem.engine.events import EventSink, ignore_events
+from visor_mem.errors import UsageError
 from visor_mem.store.base import JSON
 
 
@@ -32,3 +34,19 @@ class RunOptions:
     on_event: EventSink = ignore_events
     on_wait: Callable[[str], None] | None = None
     """Called once when the store is locked by another run and we wait for it."""
+
+    def __post_init__(self) -> None:
+        # The Python API gets the same bounds as the command line (cli/bounded.py).
+        for name, bound in _BOUNDED.items():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise UsageError(f"{name}: expected a number {bound.describe()} (got {value!r:.40})")
+            problem = bound.problem(value)
+            if problem:
+                raise UsageError(f"{name}: {problem}")
+
+
+_BOUNDED = {"max_parallel": PARALLEL, "js_timeout": JS_SECONDS, "lock_timeout": LOCK_SECONDS}
+"""Numeric options and their ranges (``config/bounds.py``)."""
