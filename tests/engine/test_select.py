@@ -156,3 +156,10 @@ def test_config_max_parallelism_and_fail_fast_apply() -> None:
     result = run_config(load_config(config), RunOptions(environ={}))
     assert result.steps["a"].status == "failed"
     assert result.steps["b"].status == "skipped"
+
+
+def test_the_selected_event_is_the_event_scripts_see() -> None:
+    config = {"steps": {"e": {"type": "script", "content": "return event.event_name"}}}
+    result = run_config(load_config(config), RunOptions(environ={}, event="pr_updated"))
+    assert result.steps["e"].output == "pr_updated"
+    assert run_config(load_config(config), RunOptions(environ={})).steps["e"].output == "manual"

@@ -8,7 +8,7 @@ committed steps are kept and nothing is torn.
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import os
 import time
 from collections.abc import Mapping
@@ -21,6 +21,7 @@ from visor_mem.engine.options import RunOptions
 from visor_mem.engine.plan import build_plan
 from visor_mem.engine.results import RunResult, StepResult
 from visor_mem.engine.runner import Runner
+from visor_mem.engine.select import NO_EVENT, event_payload
 from visor_mem.engine.state import StepState
 from visor_mem.errors import Interrupted
 from visor_mem.expr import Expressions
@@ -28,7 +29,7 @@ from visor_mem.expr.context import EvalContext
 from visor_mem.expr.visor_info import from_environment
 from visor_mem.steps import new_kinds
 from visor_mem.store import open_store
-from visor_mem.store.base import JSON, Store, StoreSettings
+from visor_mem.store.base import Store, StoreSettings
 from visor_mem.store.memory import DictStore
 from visor_mem.store.scoped import Memory, NamespaceLimits
 
@@ -76,6 +77,8 @@ def _run_with_store(loaded: LoadedConfig, options: RunOptions, store: Store, sta
     env = _environment(loaded, options.environ)
     pr = {**STANDALONE_PR, **options.pr}
     visor = from_environment(env, pr, event_payload(env), spec.input_defaults)
+    if options.event and options.event != NO_EVENT:  # --event simulates that event in every context
+        visor = dataclasses.replace(visor, event_name=options.event)
     ctx = EvalContext(memory=memory, session=session, pr=pr, env=env, vars=dict(options.vars), visor=visor)
     exprs = Expressions(
         ctx,
@@ -125,23 +128,6 @@ def _environment(loaded: LoadedConfig, environ: Mapping[str, str] | None) -> dic
     for key, value in loaded.spec.env.items():
         base[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
     return base
-
-
-PAYLOAD_LIMIT = 16 * 1024 * 1024
-"""Largest GitHub event payload read (GitHub's own webhook limit is 25 MB; ours only needs a few fields)."""
-
-
-def event_payload(env: Mapping[str, str]) -> dict[str, JSON] | None:
-    """The GitHub event payload (``$GITHUB_EVENT_PATH``) under Actions; None when absent or unreadable."""
-    path = env.get("GITHUB_EVENT_PATH")
-    if not path or not env.get("GITHUB_ACTIONS"):
-        return None
-    try:
-        with open(path, "rb") as handle:
-            data = json.loads(handle.read(PAYLOAD_LIMIT + 1)[:PAYLOAD_LIMIT])
-    except (OSError, ValueError, RecursionError):
-        return None  # the payload only refines the event and permissions; Visor also carries on
-    return data if isinstance(data, dict) else None
 
 
 def _js_log(options: RunOptions, text: str) -> None:

@@ -23,7 +23,7 @@ import json
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 from visor_mem.config.specs import VISOR_EVENTS, ConfigSpec, StepSpec, split_any_of
 from visor_mem.engine.options import RunOptions
@@ -85,7 +85,7 @@ def event_in_force(options: RunOptions, environ: Mapping[str, str]) -> str | Non
             )
         return None if options.event == NO_EVENT else options.event
     if environ.get("GITHUB_ACTIONS") == "true" and environ.get("GITHUB_EVENT_NAME"):
-        return github_event(environ["GITHUB_EVENT_NAME"], _payload(environ.get("GITHUB_EVENT_PATH")))
+        return github_event(environ["GITHUB_EVENT_NAME"], event_payload(environ) or {})
     return None
 
 
@@ -99,15 +99,21 @@ def github_event(name: str, payload: Mapping[str, object]) -> str:
     return actions.get(action if isinstance(action, str) else None) or actions.get(None) or FALLBACK_EVENT
 
 
-def _payload(path: str | None) -> Mapping[str, object]:
-    """The event payload GitHub Actions wrote; empty when it is missing or not a JSON object."""
-    if not path:
-        return {}
+PAYLOAD_LIMIT = 16 * 1024 * 1024
+"""Largest GitHub event payload read (GitHub's own webhook limit is 25 MB; ours only needs a few fields)."""
+
+
+def event_payload(env: Mapping[str, str]) -> dict[str, Any] | None:
+    """The GitHub event payload (``$GITHUB_EVENT_PATH``) under Actions; None when absent or unreadable."""
+    path = env.get("GITHUB_EVENT_PATH")
+    if not path or not env.get("GITHUB_ACTIONS"):
+        return None
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        with open(path, "rb") as handle:
+            data = json.loads(handle.read(PAYLOAD_LIMIT + 1)[:PAYLOAD_LIMIT])
+    except (OSError, ValueError, RecursionError):
+        return None  # the payload only refines the event and permissions; Visor also carries on
+    return data if isinstance(data, dict) else None
 
 
 def excluded_steps(
