@@ -163,7 +163,7 @@ STEP = Level(
         "tags": done(),
         "description": done("metadata"),
         "on": done("event filter, with `--event`"),
-        "env": done(),
+        "env": done("values expand `${{ env.X }}`, `${X}` and `$X` as in Visor"),
         "transform": done(),
         "transform_js": done(),
         "exec": done(),

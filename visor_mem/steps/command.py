@@ -20,6 +20,7 @@ from pathlib import Path
 from visor_mem.config.specs import CommandStepSpec
 from visor_mem.errors import StepFailed
 from visor_mem.steps.base import StepCall
+from visor_mem.steps.env_refs import expand_env_refs
 from visor_mem.steps.memory import has_liquid
 from visor_mem.store.base import JSON
 
@@ -82,7 +83,7 @@ class CommandStep:
         if has_liquid(command):
             command = call.render("exec", command)
         cwd = call.base_dir / spec.cwd if spec.cwd else call.base_dir
-        env = {**call.env, **{k: _env_text(v) for k, v in spec.env.items()}}
+        env = {**call.env, **{k: expand_env_refs(_env_text(v), call.env) for k, v in spec.env.items()}}
         return lambda: self._execute(command, cwd, env, call.timeout)
 
     def finish(self, call: StepCall, raw: Completed) -> JSON:
