@@ -50,5 +50,7 @@ def test_a_command_sees_its_expanded_env() -> None:
             }
         },
     }
-    result = run_config(load_config(config), RunOptions(environ={"USER_NAME": "ada", "PATH": "/usr/bin:/bin"}))
+    result = run_config(
+        load_config(config), RunOptions(environ={"USER_NAME": "ada", "PATH": "/usr/bin:/bin"})
+    )
     assert result.steps["show"].output == "/opt/bin|ada|$UNSET_X"
