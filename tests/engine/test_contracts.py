@@ -181,3 +181,29 @@ def test_on_init_run_js_and_a_failing_item_fails_the_step_before_it_starts(tmp_p
     assert "on_init step 'boom' failed: " in (result.steps["a"].error or "")
     assert "a" not in result.memory.get("default", {})
     assert result.steps["b"].output == 7
+
+
+def test_conditions_see_visors_per_step_names_checkname_issues_and_counters(tmp_path: Path) -> None:
+    result = run_yaml(
+        tmp_path,
+        """
+        steps:
+          scan:
+            type: script
+            if: "checkName === 'scan' && totalIssues === 0 && metadata.checkName === 'scan'"
+            content: "return {issues: [{severity: 'critical', file: 'src/a.py'}, {severity: 'warning', file: 'b.md'}]}"
+            failure_conditions:
+              no_critical_issues:
+                condition: "criticalIssues > 0 && issues[0].file === 'src/a.py' && warningIssues === 1"
+                message: "Critical security issues found"
+          clean:
+            type: script
+            content: "return {issues: '[]'}"
+            fail_if: "totalIssues > 0 || metadata.totalIssues !== 0"
+        """,
+    )
+    assert (result.steps["scan"].status, result.steps["scan"].error) == (
+        "failed",
+        "Critical security issues found",
+    )
+    assert result.steps["clean"].status == "success"

@@ -255,3 +255,27 @@ def test_on_finish_goto_reruns_the_producer_and_its_items_within_the_loop_budget
     assert result.memory["default"]["n"] == 6
     assert result.steps["list"].runs == 2
     assert result.steps["each"].runs == 6
+
+
+def test_on_finish_run_target_with_fanout_map_runs_per_producer_item(tmp_path: Path) -> None:
+    result = run_yaml(
+        tmp_path,
+        PRODUCER
+        + """
+    on_finish: {run: [per_item, once]}
+  each: {type: command, depends_on: list, exec: "echo {{ outputs.list }}"}
+  per_item:
+    type: memory
+    fanout: map
+    operation: append
+    key: items
+    value_js: outputs.list
+  once:
+    type: memory
+    operation: append
+    key: whole
+    value_js: outputs.list
+""",
+    )
+    assert result.memory["default"] == {"items": [1, 2, 3], "whole": [[1, 2, 3]]}
+    assert result.steps["per_item"].items == {"items": 3, "success": 3, "failed": 0, "skipped": 0}

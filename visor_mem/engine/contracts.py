@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from visor_mem.config.specs import ConfigSpec, FailureConditionSpec
 from visor_mem.errors import Location, VisorError
+from visor_mem.expr.js_visor import condition_extras
 from visor_mem.steps.base import Evaluator
 from visor_mem.store.base import JSON
 
@@ -56,9 +57,14 @@ class Contracts:
     def assume_holds(self, name: str) -> bool:
         """Every ``assume`` expression is truthy (raises VisorError when one throws)."""
         for index, code in enumerate(self.config.steps[name].assume):
-            if not self.exprs.truthy(code, where=self.locate(f"steps.{name}.assume.{index}")):
+            where = self.locate(f"steps.{name}.assume.{index}")
+            if not self.exprs.truthy(code, where=where, extra=self.extras(name, None)):
                 return False
         return True
+
+    def extras(self, name: str, output: JSON) -> dict[str, JSON]:
+        """Visor's per-step names of a condition: checkName, issues, metadata, the counters."""
+        return condition_extras(name, output, self.config.steps[name].group)
 
     def judge(self, name: str, output: JSON) -> Verdict:
         """The verdict on a successful execution's output."""
@@ -71,7 +77,7 @@ class Contracts:
 
     def _check(self, name: str, output: JSON, verdict: Verdict) -> None:
         spec = self.config.steps[name]
-        extra = {"output": output}
+        extra = {"output": output, **self.extras(name, output)}
         global_if = self.config.fail_if
         own_if = spec.fail_if is not None  # Visor's docs: a step's own fail_if overrides the global one
         if (

@@ -95,7 +95,7 @@ class Executor:
         if spec.if_ is None:
             return True
         where = self.services.loaded.locate(f"steps.{name}.if")
-        return self.services.exprs.truthy(spec.if_, where=where)
+        return self.services.exprs.truthy(spec.if_, where=where, extra=self.contracts.extras(name, None))
 
     def over_max_runs(self, name: str, runs: int | None = None) -> LoopBudgetExceeded | None:
         """The error to fail with if another execution would pass max_runs (``runs``: of one item)."""

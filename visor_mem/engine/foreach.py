@@ -17,7 +17,9 @@ As Visor defines it (``docs/foreach-dependency-propagation.md``,
 * A failing item is retried on its own (``on_fail.retry``, within the loop
   budget); the hooks then run once for the whole step, failed when an item
   failed.  The producer's ``on_finish`` runs after its map dependents have
-  finished every item (not at all for zero items).
+  finished every item (not at all for zero items); its ``run`` targets with
+  an explicit ``fanout: map`` run once per item of the producer (Visor's
+  ``routing.ts``), others once.
 """
 
 from __future__ import annotations
@@ -97,6 +99,8 @@ class ForEach:
         self.plan = executor.services.plan
         self.fans: dict[str, Fan] = {}
         self.waiting: set[str] = set()
+        self.routed: dict[str, dict[str, Fan]] = {}
+        """on_finish ``run`` targets with ``fanout: map``: the producer whose items they run over."""
         """Producers whose on_finish waits for their map dependents."""
 
     # -- producers ------------------------------------------------------------------
@@ -149,8 +153,20 @@ class ForEach:
 
     # -- map steps ------------------------------------------------------------------
 
+    def route_from(self, origin: str, target: str) -> None:
+        """A producer's on_finish runs ``target``: with ``fanout: map`` it runs once per item."""
+        fan = self.fans.get(origin)
+        if (
+            fan is not None
+            and self.plan.steps[origin].for_each
+            and self.plan.steps[target].fanout_mode == "map"
+        ):
+            self.routed[target] = {origin: fan}
+
     def parent_fans(self, name: str) -> dict[str, Fan] | None:
         """The fanned dependencies of ``name`` when it runs per item, else None."""
+        if name in self.routed:
+            return self.routed.pop(name)
         if fanout_of(self.plan.steps[name]) != "map":
             return None
         fans = {dep: self.fans[dep] for dep in self.plan.deps[name] if dep in self.fans}

@@ -44,6 +44,8 @@ class Router:
         self._activate: ActivateFn | None = None
         self.context: Callable[[str], dict[str, JSON]] = lambda name: {}
         """Extra globals of a step's routing JS (the forEach context)."""
+        self.on_finish_target: Callable[[str, str], None] = lambda origin, target: None
+        """Called before an on_finish ``run`` target starts (forEach: a map target runs per item)."""
 
     def bind(self, activate: ActivateFn) -> None:
         """Give the router the runner's way to execute ``run`` targets."""
@@ -114,6 +116,8 @@ class Router:
         self.spend(name, which, action, f"{name} -> {target} ({action})")
         self._decide(name, which, action, target)
         assert self._activate is not None
+        if which == "on_finish":
+            self.on_finish_target(name, target)
         self._activate(target, args, f"{action} from {name}")
 
     def _run_js(self, name: str, which: str, code: str) -> list[str]:

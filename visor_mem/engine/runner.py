@@ -42,6 +42,7 @@ class Runner:
             (self.executor.contracts.assume_holds, "assume"),
         )
         self.router.context = self.foreach.context
+        self.router.on_finish_target = self.foreach.route_from
         self._max_parallel = max(1, max_parallel)
         self._fail_fast = fail_fast
         self._pool: ThreadPoolExecutor | None = None
