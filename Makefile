@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/foreach.py 10000 20000
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/concurrency.py
+	$(BIN)/python bench/suite.py
 
 # The long durability run: 200 SIGKILLs per backend (several minutes).
 bench-crash: $(STAMP)

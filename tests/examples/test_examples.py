@@ -18,7 +18,8 @@ from visor_mem.config import load_config
 from visor_mem.engine import RunOptions, run_config
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-NAMES = sorted(p.stem for p in EXAMPLES.glob("*.yaml"))
+NAMES = sorted(p.stem for p in EXAMPLES.glob("*.yaml") if not p.name.endswith(".tests.yaml"))
+"""The workflows; each `NAME.tests.yaml` beside one is its `visor test` suite (tests/examples/test_suites.py)."""
 
 
 def without_durations(document: dict[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ COMMANDS: Mapping[str, str] = {
     "validate": "visor_mem.cli.validate:validate",
     "schema": "visor_mem.cli.schema:schema",
     "memory": "visor_mem.cli.memory:memory",
+    "test": "visor_mem.cli.test:test",
 }
 """Sub-command name → ``module:attribute`` of its click command."""
 
@@ -33,6 +34,7 @@ SUMMARIES: Mapping[str, str] = {
     "validate": "Check a config without running it.",
     "schema": "Print the JSON Schema of .visor.yaml.",
     "memory": "Inspect and edit a memory store by hand.",
+    "test": "Run the YAML test cases of a workflow (mocks, fixtures, JUnit).",
 }
 """One-line help per sub-command, so ``visor --help`` imports none of them."""
 

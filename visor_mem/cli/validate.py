@@ -20,4 +20,13 @@ def validate(config: Path) -> None:
     for warning in loaded.warnings:
         click.echo(warning, err=True)
     count = len(loaded.spec.steps)
-    click.echo(f"✓ {config} is valid: {count} step{'' if count == 1 else 's'}")
+    cases = _test_cases(config)
+    tested = f", {cases} test case{'' if cases == 1 else 's'}" if cases else ""
+    click.echo(f"✓ {config} is valid: {count} step{'' if count == 1 else 's'}{tested}")
+
+
+def _test_cases(config: Path) -> int:
+    """Validate the config's ``tests:`` block, if any (``visor run`` ignores it); its number of cases."""
+    from visor_mem.testing.suite import has_tests_block, load_suite
+
+    return len(load_suite(config).cases) if has_tests_block(config) else 0

@@ -56,6 +56,11 @@ class Origins:
     sources: tuple[tuple[str, str], ...] = ()
 
 
+def load_parsed(data: Any, path: Path, positions: dict[str, Position]) -> LoadedConfig:
+    """Validate a config already parsed by ``parse_yaml`` (``visor test`` reads its file once)."""
+    return _validate(data, path, positions)
+
+
 def _read(path: Path) -> str:
     try:
         return decode_config(path.read_bytes(), str(path))

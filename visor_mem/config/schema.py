@@ -34,7 +34,26 @@ def visor_schema() -> Schema:
     for model in STEP_MODELS.values():
         _accept_inert_step_keys(schema["definitions"][model.__name__])
     _accept_script_js(schema["definitions"]["ScriptStepModel"])
+    _add_tests(schema)
     return schema
+
+
+def _add_tests(schema: Schema) -> None:
+    """The ``tests:`` block (read by ``visor test``; dropped by the loader, so not a VisorConfig field)."""
+    from visor_mem.testing.models import TestsRoot
+
+    tests = to_draft07(TestsRoot.model_json_schema(by_alias=True))
+    definitions = tests.get("definitions", {})
+    clash = set(definitions) & set(schema["definitions"])
+    assert not clash, f"test models reuse config model names: {sorted(clash)}"
+    for definition in [tests["properties"]["tests"], *definitions.values()]:
+        _accept_single_items(definition)
+        _allow_extensions(definition)
+    schema["definitions"].update(definitions)
+    schema["properties"]["tests"] = {  # draft-07 ignores keys beside a $ref: wrap it
+        "description": "Test cases for `visor test` (docs/testing.md); `visor run` ignores them.",
+        "allOf": [tests["properties"]["tests"]],
+    }
 
 
 def to_draft07(schema: Schema) -> Schema:

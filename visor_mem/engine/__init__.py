@@ -50,7 +50,7 @@ STANDALONE_PR = {
 def run_config(loaded: LoadedConfig, options: RunOptions | None = None) -> RunResult:
     """Run a loaded config to the end."""
     options = options or RunOptions()
-    store = _open(loaded, options)
+    store = options.harness.store if options.harness else _open(loaded, options)
     started = time.perf_counter()
     try:
         return _run_with_store(loaded, options, store, started)
@@ -73,7 +73,8 @@ def _run_with_store(loaded: LoadedConfig, options: RunOptions, store: Store, sta
         ns: NamespaceLimits(lim.max_keys, lim.max_value_bytes) for ns, lim in spec.memory.limits.items()
     }
     memory = Memory(store, spec.memory.namespace, limits)
-    session = Memory(DictStore())
+    harness = options.harness
+    session = Memory(harness.session if harness else DictStore())
     env = _environment(loaded, options.environ)
     pr = {**STANDALONE_PR, **options.pr}
     visor = from_environment(env, pr, event_payload(env), spec.input_defaults)
@@ -90,7 +91,7 @@ def _run_with_store(loaded: LoadedConfig, options: RunOptions, store: Store, sta
     services = Services(
         loaded=loaded,
         plan=plan,
-        kinds=new_kinds(),
+        kinds=harness.wrap_kinds(new_kinds()) if harness else new_kinds(),
         exprs=exprs,
         memory=memory,
         session=session,

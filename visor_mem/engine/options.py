@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from visor_mem.config.bounds import JS_SECONDS, LOCK_SECONDS, PARALLEL
 from visor_mem.engine.events import EventSink, ignore_events
+from visor_mem.engine.harness import Harness
 from visor_mem.errors import UsageError
 from visor_mem.store.base import JSON
 
@@ -34,6 +35,8 @@ class RunOptions:
     on_event: EventSink = ignore_events
     on_wait: Callable[[str], None] | None = None
     """Called once when the store is locked by another run and we wait for it."""
+    harness: Harness | None = None
+    """``visor test`` only: the run's stores and step kinds (see ``engine/harness.py``)."""
 
     def __post_init__(self) -> None:
         # The Python API gets the same bounds as the command line (cli/bounded.py).
