@@ -23,10 +23,9 @@ def validator() -> jsonschema.Draft7Validator:
 
 
 def inline(suite: Path) -> dict[str, Any]:
-    """The example workflow with its suite's tests block inside it."""
+    """A one-step config holding the suite's tests block (the workflows are checked elsewhere)."""
     tests = yaml.safe_load(suite.read_text(encoding="utf-8"))
-    config = yaml.safe_load((EXAMPLES / tests["extends"]).read_text(encoding="utf-8"))
-    return {**config, "tests": tests["tests"]}
+    return {"version": "1.0", "steps": {"x": {"type": "noop"}}, "tests": tests["tests"]}
 
 
 @pytest.mark.parametrize("suite", SUITES, ids=[p.name for p in SUITES])

@@ -52,7 +52,7 @@ def test_separate_tests_file_extends_the_config(tmp_path: Path) -> None:
         ".visor.tests.yaml",
     )
     suite = load_suite(path)
-    assert suite.loaded.path == tmp_path / ".visor.yaml"
+    assert list(suite.loaded.spec.steps) == ["init", "lint", "bump", "publish"]
     assert [c.name for c in suite.cases] == ["visor-style"]
     assert suite.locate("tests.cases.0.expect.calls.0").line == 11
 
@@ -65,6 +65,16 @@ def test_tests_file_errors_name_their_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_suite(path)
     assert str(caught.value) == f"{path}:5:7: tests.cases.0.mock: unknown field 'mock'; did you mean 'mocks'?"
+
+
+def test_errors_of_the_extended_config_name_its_file(tmp_path: Path) -> None:
+    write_suite(tmp_path, RETRY_FLOW.replace("depends_on: [init]", "depends_on: [inti]"))
+    path = write_suite(tmp_path, "extends: .visor.yaml\ntests:\n  cases:\n    - name: a\n", "t.yaml")
+    with pytest.raises(ConfigError, match=r"\.visor\.yaml:\d+:\d+: .*unknown step 'inti'"):
+        load_suite(path)
+    missing = write_suite(tmp_path, "extends: nowhere.yaml\ntests:\n  cases:\n    - name: a\n", "m.yaml")
+    with pytest.raises(ConfigError, match="nowhere.yaml"):
+        load_suite(missing)
 
 
 def test_a_config_without_tests_is_an_error(tmp_path: Path) -> None:

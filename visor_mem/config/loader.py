@@ -38,10 +38,7 @@ def load_config(source: str | Path | Mapping[str, Any]) -> LoadedConfig:
         return _validate(dict(source), None, {})
     path = Path(source)
     data, positions = parse_yaml(_read(path), str(path))
-    composed = compose(data, positions, path, _parse)
-    if composed is None:
-        return _validate(data, path, positions)
-    return _validate(composed.data, path, composed.positions, Origins(composed.files, composed.sources))
+    return load_parsed(data, path, positions)
 
 
 def _parse(raw: bytes, label: str) -> tuple[Any, dict[str, Position]]:
@@ -57,8 +54,11 @@ class Origins:
 
 
 def load_parsed(data: Any, path: Path, positions: dict[str, Position]) -> LoadedConfig:
-    """Validate a config already parsed by ``parse_yaml`` (``visor test`` reads its file once)."""
-    return _validate(data, path, positions)
+    """Compose and validate a config file already parsed by ``parse_yaml`` (``visor test`` reads it once)."""
+    composed = compose(data, positions, path, _parse)
+    if composed is None:
+        return _validate(data, path, positions)
+    return _validate(composed.data, path, composed.positions, Origins(composed.files, composed.sources))
 
 
 def _read(path: Path) -> str:

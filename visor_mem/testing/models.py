@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from visor_mem.config.step_models import Model, as_list, field_error
+from visor_mem.config.model_base import Model, as_list, field_error
 
 STATUSES = ("success", "failed", "skipped")
 COUNT_FIELDS = ("exactly", "at_least", "at_most")
@@ -273,12 +273,4 @@ class TestsRoot(Model):
     error paths start at ``tests`` and map onto the config file's lines.
     """
 
-    tests: TestsBlock
-
-
-class TestsFile(Model):
-    """A ``.visor.tests.yaml`` that tests another config (Visor's layout)."""
-
-    version: str | float = "1.0"
-    extends: str = Field(..., description="The config under test, relative to this file.")
     tests: TestsBlock

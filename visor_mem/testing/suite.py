@@ -13,19 +13,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import ValidationError
 
 from visor_mem.config.loaded import LoadedConfig, Position
-from visor_mem.config.loader import load_config, load_parsed
+from visor_mem.config.loader import load_parsed
 from visor_mem.config.source import Source, did_you_mean
 from visor_mem.config.yaml_source import parse_yaml
 from visor_mem.errors import ConfigError, Location, UsageError
 from visor_mem.testing.mocks import command_mock_problem
-from visor_mem.testing.models import Case, ExpectBlock, TestsBlock, TestsFile, TestsRoot
-
-Root = TypeVar("Root", TestsRoot, TestsFile)
+from visor_mem.testing.models import Case, ExpectBlock, TestsBlock, TestsRoot
 
 SUITE_FILES = (
     ".visor.tests.yaml",
@@ -106,18 +104,14 @@ def load_suite(path: Path) -> Suite:
     data, positions = parse_yaml(_read(path), str(path))
     if not isinstance(data, dict):
         raise ConfigError("expected a mapping with a 'tests' block", Location(str(path), 1, 1))
-    if "steps" in data or "checks" in data:
-        if data.get("tests") is None:
-            raise ConfigError(
-                "no 'tests' block: add one, or write the cases in a .visor.tests.yaml", Location(str(path))
-            )
-        block = _validated(TestsRoot, {"tests": data["tests"]}, path, positions).tests
-        # The loader would drop `tests` with an "inert for visor run" warning: not news here.
-        loaded = load_parsed({k: v for k, v in data.items() if k != "tests"}, path, positions)
-    else:
-        tests_file = _validated(TestsFile, data, path, positions)
-        loaded = load_config(path.parent / tests_file.extends)
-        block = tests_file.tests
+    if data.get("tests") is None:
+        raise ConfigError(
+            "no 'tests' block: add one, or write the cases in a .visor.tests.yaml", Location(str(path))
+        )
+    block = _validated({"tests": data["tests"]}, path, positions)
+    # The rest is the config under test: its own steps, or `extends` naming it (Visor's
+    # .visor.tests.yaml layout).  Without `tests`, the loader has no inert key to warn about.
+    loaded = load_parsed({k: v for k, v in data.items() if k != "tests"}, path, positions)
     suite = Suite(path, loaded, _plans(block), positions)
     check_step_names(suite, block)
     check_mock_shapes(suite)
@@ -154,13 +148,13 @@ def _read(path: Path) -> str:
         raise ConfigError(f"cannot read suite: {err.strerror}", Location(str(path))) from err
 
 
-def _validated(model: type[Root], data: dict[str, Any], path: Path, positions: dict[str, Position]) -> Root:
+def _validated(data: dict[str, Any], path: Path, positions: dict[str, Position]) -> TestsBlock:
     try:
-        return model.model_validate(data)
+        return TestsRoot.model_validate(data).tests
     except ValidationError as err:
         from visor_mem.config.diagnose import config_error
 
-        raise config_error(err, Source(str(path), positions), model) from None
+        raise config_error(err, Source(str(path), positions), TestsRoot) from None
 
 
 def has_tests_block(path: Path) -> bool:
