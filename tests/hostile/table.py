@@ -41,6 +41,7 @@ class Case:
     env: Mapping[str, str] = field(default_factory=dict)
     timeout: float = TIMEOUT_S
     stdout: str | None = None  # a fragment that must appear in stdout, if given
+    absent: tuple[str, ...] = ()  # fragments that must appear in neither stdout nor stderr (secrets)
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,8 @@ def check(case: Case, folder: Path, before: Mapping[str, bytes | None], outcome:
     assert case.message in outcome.stderr, said
     if case.stdout is not None:
         assert case.stdout in outcome.stdout, said
+    for secret in case.absent:
+        assert secret not in outcome.stdout + outcome.stderr, said
     if "json" in case.argv and "-o" in case.argv and outcome.stdout.strip():
         json.loads(outcome.stdout, parse_constant=_refuse_constant)
     for name, data in before.items():

@@ -268,7 +268,7 @@ CORRUPT_CASES = [
         b'{"base":""}\n[["drop","n"]]\n',
         "unknown memory operation",
     ),
-    CorruptCase("meta-garbage", "json", "meta", b"not json", ".m.json.meta: cannot read"),
+    CorruptCase("meta-garbage", "json", "meta", b"not json", ".m.json.meta:1: cannot read"),
 ]
 
 

@@ -9,7 +9,7 @@ exception                              exit   stderr
 ``VisorError``                         its    ``str(exc)`` (``file:line:col: field: msg``)
                                        code   (ConfigError/StoreError/UsageError: 2)
 click usage errors                     2      click's usage message
-Ctrl-C, SIGTERM (``KeyboardInterrupt``) 130   ``interrupted``
+Ctrl-C, SIGTERM/HUP/QUIT               130   ``interrupted``
 ``ReaderGone`` (``visor … | head``)    141    nothing (128 + SIGPIPE, as a shell would)
 anything else                          70     ``visor: internal error: Type: msg (details in LOG)``
 =====================================  =====  ======================================
@@ -40,6 +40,9 @@ EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 EXIT_USAGE = 2
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+"""Handled like Ctrl-C (SIGINT, which Python already turns into KeyboardInterrupt)."""
 
 
 class ReaderGone(Exception):
@@ -76,20 +79,22 @@ def guarded(command: Callable[[], int], stderr: TextIO | None = None) -> int:
 
 @contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """While inside, SIGTERM raises ``KeyboardInterrupt`` in the main thread.
+    """While inside, SIGTERM (and SIGHUP, SIGQUIT) raise ``KeyboardInterrupt`` in the main thread.
 
     CI runners and ``timeout(1)`` stop jobs with SIGTERM; handling it like
     Ctrl-C lets the engine close the store through its normal unwinding
-    (committed steps kept, nothing torn) and lets us exit 130.
+    (committed steps kept, nothing torn), kill every command's process group
+    (no command outlives the run: a closed terminal sends SIGHUP) and exit 130.
     """
     if not _in_main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    previous = {signum: signal.signal(signum, _raise_interrupt) for signum in STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def write_crash_log(exc: BaseException, environ: Mapping[str, str]) -> Path:

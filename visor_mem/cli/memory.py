@@ -23,6 +23,7 @@ from visor_mem.config.compile import to_spec
 from visor_mem.config.models import MemoryConfig
 from visor_mem.config.specs import MemorySpec
 from visor_mem.errors import StoreError, UsageError
+from visor_mem.jsonvalue import JsonValueError, parse_json
 from visor_mem.store import BACKENDS, open_store
 from visor_mem.store.base import JSON, Dump, Store
 from visor_mem.store.scoped import Memory, NamespaceLimits
@@ -137,9 +138,9 @@ def _summary(dump: Dump) -> dict[str, int]:
 
 def _parse_json(text: str) -> JSON:
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        raise UsageError(f"value is not JSON ({err.msg}); quote strings: '\"text\"'") from err
+        return parse_json(text)
+    except JsonValueError as err:
+        raise UsageError(f"value is not JSON ({err.message}); quote strings: '\"text\"'") from err
 
 
 # -- options shared by every command ---------------------------------------------------

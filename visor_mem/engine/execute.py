@@ -20,6 +20,7 @@ from visor_mem.engine.resolve import Resolver
 from visor_mem.errors import LoopBudgetExceeded, StepFailed, VisorError
 from visor_mem.expr.context import OutputLedger
 from visor_mem.expr.deadline import Deadline
+from visor_mem.jsonvalue import JsonValueError, copy_json
 from visor_mem.steps import ParallelKind, StepCall, StepKind
 from visor_mem.steps.base import Evaluator
 from visor_mem.store.base import JSON, Store
@@ -153,8 +154,8 @@ class Executor:
         try:
             if step_type in self.parallel_types:
                 raw = launched.future.result() if launched else kind.launch(call)()
-                return kind.finish(call, raw), None
-            return kind.run(call), None
+                return _json_output(call, kind.finish(call, raw)), None
+            return _json_output(call, kind.run(call)), None
         except StepFailed as failure:
             return failure.output, str(failure)
         except VisorError as err:
@@ -169,3 +170,11 @@ class Executor:
         if verdict.halt is not None:
             self.resolver.halt(f"{verdict.halt} of step '{name}'")
         return verdict.error
+
+
+def _json_output(call: StepCall, output: JSON) -> JSON:
+    """An output is a JSON value (finite, bounded depth): reports and ``-o json`` stay strict."""
+    try:
+        return copy_json(output, f"the output of step '{call.name}'")
+    except JsonValueError as err:
+        raise StepFailed(err.message) from err

@@ -1,50 +1,40 @@
 """``type: command``: run a shell command through ``/bin/sh -c``.
 
-The command runs in its own process group so a timeout (or Ctrl-C) kills the
-whole tree, not just the shell.  Stdout that is JSON becomes a structured
-output; otherwise the trimmed text is the output.  A non-zero exit or a
+The process itself is :func:`visor_mem.steps.process.run_process`'s business
+(its own process group, killed whole on exit, timeout or signal; output decoded
+with replacement).  Stdout that is strict JSON (:mod:`visor_mem.jsonvalue`:
+no NaN, no Infinity, bounded depth) becomes a structured output; otherwise the
+trimmed text is the output.  A non-zero exit or a
 timeout fails the step with Visor's failure shape plus ``stderr``.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from visor_mem.config.specs import CommandStepSpec
 from visor_mem.errors import StepFailed
+from visor_mem.jsonvalue import JsonValueError, parse_json
 from visor_mem.steps.base import StepCall
 from visor_mem.steps.env_refs import expand_env_refs
 from visor_mem.steps.memory import has_liquid
+from visor_mem.steps.process import Completed, LiveGroups, run_process
 from visor_mem.store.base import JSON
 
 SHELL = "/bin/sh"
 
-
-@dataclass(frozen=True)
-class Completed:
-    """What the process did."""
-
-    exit_code: int | None
-    stdout: str
-    stderr: str
-    timed_out: bool = False
+__all__ = ["CommandStep", "Completed", "failure_output", "parse_stdout"]
 
 
 def parse_stdout(text: str) -> JSON:
-    """JSON stdout becomes a value; anything else the trimmed text."""
+    """Strict JSON stdout becomes a value; anything else (NaN, 1e999, too deep) the trimmed text."""
     trimmed = text.strip()
     if not trimmed:
         return ""
     try:
-        return json.loads(trimmed)
-    except ValueError:
+        return parse_json(trimmed)
+    except JsonValueError:
         return trimmed
 
 
@@ -73,8 +63,7 @@ class CommandStep:
     """Runs commands; one instance per run keeps track of live processes."""
 
     def __init__(self) -> None:
-        self._live: set[subprocess.Popen[str]] = set()
-        self._lock = threading.Lock()
+        self._live = LiveGroups()
 
     def launch(self, call: StepCall) -> Callable[[], Completed]:
         spec = call.spec
@@ -101,50 +90,11 @@ class CommandStep:
         return value
 
     def terminate_all(self) -> None:
-        """Kill every command still running (Ctrl-C, SIGTERM)."""
-        with self._lock:
-            live = list(self._live)
-        for process in live:
-            _kill_group(process)
+        """Kill every command still running, and any about to start (a signal stops the run)."""
+        self._live.kill_all()
 
     def _execute(self, command: str, cwd: Path, env: dict[str, str], timeout: float | None) -> Completed:
-        try:
-            process = subprocess.Popen(
-                [SHELL, "-c", command],
-                cwd=cwd,
-                env=env,
-                text=True,
-                start_new_session=True,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-        except OSError as err:
-            return Completed(exit_code=127, stdout="", stderr=f"cannot start command: {err}")
-        with self._lock:
-            self._live.add(process)
-        try:
-            return _wait(process, timeout)
-        finally:
-            with self._lock:
-                self._live.discard(process)
-
-
-def _wait(process: subprocess.Popen[str], timeout: float | None) -> Completed:
-    try:
-        stdout, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
-        stdout, stderr = process.communicate()
-        return Completed(None, stdout, stderr, timed_out=True)
-    return Completed(process.returncode, stdout, stderr)
-
-
-def _kill_group(process: subprocess.Popen[str]) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+        return run_process([SHELL, "-c", command], cwd, env, timeout, self._live)
 
 
 def _env_text(value: object) -> str:

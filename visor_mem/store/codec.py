@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from visor_mem.jsonvalue import JsonValueError, utf8_text
 from visor_mem.store.base import Dump
 
 
@@ -35,10 +36,12 @@ class Codec(Protocol):
         """The store held in ``data``; raise DecodeError when it does not parse."""
 
 
-def decode_text(data: bytes, errors: str = "strict") -> str:
-    """UTF-8 text of a file, or a DecodeError naming the line of the bad byte."""
+def decode_text(data: bytes) -> str:
+    """UTF-8 text of a file, or a DecodeError naming the line of a bad byte or a byte order mark."""
     try:
-        return data.decode("utf-8", errors)
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        raise DecodeError(f"not UTF-8 (byte {err.start})", line) from err
+        text = utf8_text(data)
+    except JsonValueError as err:
+        raise DecodeError(f"{err.message} (column {err.column})", err.line) from err
+    if text.startswith("\ufeff"):
+        raise DecodeError("starts with a byte order mark (BOM); save the file as UTF-8 without one", 1)
+    return text

@@ -27,11 +27,15 @@ import io
 import re
 from collections.abc import Callable, Iterator
 
+from visor_mem.jsonvalue import JsonValueError, copy_json, js_number_text, parse_json
 from visor_mem.store.base import JSON, Dump, iter_items
 from visor_mem.store.codec import DecodeError, decode_text
-from visor_mem.store.json_codec import compact_json, js_number_text, parse_json
+from visor_mem.store.json_codec import compact_json
 
 HEADER = ("namespace", "key", "value", "type")
+FIELD_LIMIT = 2**31 - 1
+"""The largest CSV field read (the csv module's default, 131,072 characters, would
+make a store we wrote unreadable)."""
 _NEEDS_QUOTES = re.compile('[,"\n\r]')
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
 
@@ -118,6 +122,8 @@ def _parse_row(row: list[str]) -> tuple[str, str, JSON]:
 
 def _collect(text: str) -> dict[str, dict[str, list[JSON]]]:
     """Rows grouped by namespace and key, in file order."""
+    if csv.field_size_limit() < FIELD_LIMIT:
+        csv.field_size_limit(FIELD_LIMIT)  # the csv module's limit is global; we only ever raise it
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     grouped: dict[str, dict[str, list[JSON]]] = {}
     try:
@@ -126,6 +132,8 @@ def _collect(text: str) -> dict[str, dict[str, list[JSON]]]:
                 continue
             namespace, key, value = _parse_row(row)
             grouped.setdefault(namespace, {}).setdefault(key, []).append(value)
+    except JsonValueError as err:
+        raise DecodeError(f"value: {err.message}", reader.line_num) from err
     except (csv.Error, ValueError) as err:
         raise DecodeError(str(err), reader.line_num) from err
     return grouped
@@ -135,11 +143,21 @@ class CsvCodec:
     """``namespace,key,value,type`` rows, as Visor writes them."""
 
     def encode(self, dump: Dump) -> bytes:
-        return ("\n".join(_rows(dump)) + "\n").encode("utf-8", "surrogatepass")
+        return ("\n".join(_rows(dump)) + "\n").encode("utf-8")
 
     def decode(self, data: bytes) -> Dump:
-        grouped = _collect(decode_text(data, "surrogatepass"))
+        grouped = _collect(decode_text(data))
         return {
-            namespace: {key: values[0] if len(values) == 1 else values for key, values in keys.items()}
+            namespace: {key: _value(namespace, key, values) for key, values in keys.items()}
             for namespace, keys in grouped.items()
         }
+
+
+def _value(namespace: str, key: str, rows: list[JSON]) -> JSON:
+    """One row is the value; several are a list, one level deeper than each row (so checked again)."""
+    if len(rows) == 1:
+        return rows[0]
+    try:
+        return copy_json(rows, f"the rows of {namespace}.{key}")
+    except JsonValueError as err:
+        raise DecodeError(err.message) from err

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from visor_mem.errors import MemoryOperationError
+from visor_mem.jsonvalue import MAX_DEPTH, JsonValueError, parse_json_bytes
 from visor_mem.store.atomic import fsync_dir, write_all
 from visor_mem.store.base import JSON
 from visor_mem.store.codec import DecodeError
@@ -36,7 +37,8 @@ Record = list[JSON]
 Loaded = dict[str, dict[str, Entry]]
 """A store read from disk: namespaces of entries, in order."""
 
-_ENCODE_LINE = json.JSONEncoder(separators=(",", ":")).encode  # built once: json.dumps builds one per call
+# Built once (json.dumps builds an encoder per call); values passed the JSON policy already.
+_ENCODE_LINE = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 _sync = getattr(os, "fdatasync", os.fsync)  # fdatasync: size + data, not mtime; macOS lacks it
 
 
@@ -72,9 +74,9 @@ def read_journal(path: Path) -> Journal | None:
 
 def _parse_line(line: bytes, number: int) -> JSON:
     try:
-        return json.loads(line)
-    except ValueError as err:
-        raise DecodeError(f"unreadable journal line ({err})", number) from err
+        return parse_json_bytes(line, MAX_DEPTH + 2)  # a value sits inside [[record]]
+    except JsonValueError as err:
+        raise DecodeError(f"unreadable journal line ({err.message}, column {err.column})", number) from err
 
 
 def _parse_commit(line: bytes, number: int) -> list[JSON]:

@@ -10,52 +10,19 @@ are escaped (``\\udc80``) instead of being written raw (which is not UTF-8).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from json.encoder import encode_basestring
 from typing import Any
 
+from visor_mem.jsonvalue import JsonValueError, js_number_text, parse_json
 from visor_mem.store.base import JSON, Dump
 from visor_mem.store.codec import DecodeError, decode_text
-from visor_mem.store.semantics import js_number
+
+__all__ = ["JsonCodec", "compact_json", "js_number_text", "parse_json", "pretty_json"]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _INDENT = "  "
-
-
-def js_number_text(number: int | float) -> str:
-    """``String(number)`` in JavaScript (ints exactly, however large)."""
-    if isinstance(number, int):
-        return str(number)
-    if number == 0:
-        return "0"
-    sign = "-" if number < 0 else ""
-    return sign + _js_float_text(abs(number))
-
-
-def _js_float_text(number: float) -> str:
-    """Number::toString for a positive finite float, from Python's shortest repr.
-
-    Both languages pick the same shortest digits; only the layout differs
-    (JavaScript switches to exponent form below 1e-6 and from 1e21).
-    """
-    mantissa, _, exponent = repr(number).partition("e")
-    whole, _, fraction = mantissa.partition(".")
-    raw = whole + fraction
-    stripped = raw.lstrip("0")
-    point = len(whole) + int(exponent or 0) - (len(raw) - len(stripped))  # value = 0.DIGITS x 10**point
-    digits = stripped.rstrip("0")
-    size = len(digits)
-    if size <= point <= 21:
-        return digits + "0" * (point - size)
-    if 0 < point <= 21:
-        return f"{digits[:point]}.{digits[point:]}"
-    if -6 < point <= 0:
-        return "0." + "0" * -point + digits
-    power = point - 1
-    head = digits if size == 1 else f"{digits[0]}.{digits[1:]}"
-    return f"{head}e{'+' if power >= 0 else '-'}{abs(power)}"
 
 
 def _escape_surrogates(text: str) -> str:
@@ -122,37 +89,6 @@ def _compact(value: JSON) -> str:
     return out[0]
 
 
-def _parse_float(text: str) -> int | float:
-    return js_number(float(text))
-
-
-def _parse_int(text: str) -> int | float:
-    """An integer literal; past 2**53 it is the float JavaScript printed when the text is exactly that.
-
-    ``String(2.112366034866441e16)`` is ``"21123660348664410"``, which as a
-    Python int would be a different number; ``18446744073709551616`` (2**64
-    written by Python) is not how any double prints, so it stays an exact int.
-    """
-    number = int(text)
-    if abs(number) <= 2**53:
-        return number
-    as_float = float(number)
-    return as_float if js_number_text(as_float) == text.lstrip("+") else number
-
-
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a JSON value")
-
-
-_DECODER = json.JSONDecoder(parse_float=_parse_float, parse_int=_parse_int, parse_constant=_reject_constant)
-"""Built once: ``json.loads`` with hooks would build a decoder per call (per CSV cell)."""
-
-
-def parse_json(text: str) -> JSON:
-    """Strict JSON: no NaN/Infinity; integral floats become ints, as JavaScript sees them."""
-    return _DECODER.decode(text)
-
-
 class JsonCodec:
     """``{namespace: {key: value}}``, pretty-printed as Visor writes it."""
 
@@ -165,10 +101,8 @@ class JsonCodec:
             return {}  # an empty file (e.g. `touch memory.json`) is an empty store
         try:
             document = parse_json(text)
-        except json.JSONDecodeError as err:
-            raise DecodeError(f"{err.msg} (column {err.colno})", err.lineno) from err
-        except ValueError as err:
-            raise DecodeError(str(err)) from err
+        except JsonValueError as err:
+            raise DecodeError(f"{err.message} (column {err.column})", err.line) from err
         return _check_layout(document)
 
 

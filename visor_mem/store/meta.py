@@ -17,9 +17,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from visor_mem.jsonvalue import JsonValueError, parse_json_bytes
 from visor_mem.store.codec import DecodeError
 from visor_mem.store.journal import Loaded
 from visor_mem.store.memory import Entry
+from visor_mem.store.semantics import is_number
 
 
 @dataclass(frozen=True)
@@ -53,15 +55,33 @@ def encode_meta(meta: Meta) -> bytes:
 
 
 def decode_meta(data: bytes) -> Meta:
-    """A sidecar's contents; DecodeError when damaged."""
+    """A sidecar's contents; DecodeError when damaged (never a silently dropped key)."""
     try:
-        document = json.loads(data)
-        meta = Meta(document["base"], document["expires"], document.get("namespaces"))
-    except (ValueError, KeyError, TypeError) as err:
-        raise DecodeError(f"unreadable metadata ({err})") from err
-    if not isinstance(meta.base, str) or not isinstance(meta.expires, dict):
-        raise DecodeError("unreadable metadata (bad base or expires)")
-    return meta
+        document = parse_json_bytes(data)
+    except JsonValueError as err:
+        raise DecodeError(f"unreadable metadata ({err.message}, column {err.column})", err.line) from err
+    if not isinstance(document, dict) or not isinstance(document.get("base"), str):
+        raise DecodeError('unreadable metadata (expected {"base": "...", "expires": {...}})')
+    return Meta(document["base"], _expires(document.get("expires")), _namespaces(document.get("namespaces")))
+
+
+def _expires(value: object) -> dict[str, dict[str, float]]:
+    """``{namespace: {key: epoch seconds}}``; JSON keys are strings, so only the leaves need checking."""
+    if not isinstance(value, dict) or not all(isinstance(keys, dict) for keys in value.values()):
+        raise DecodeError('unreadable metadata ("expires" must be {namespace: {key: seconds}})')
+    for namespace, keys in value.items():
+        for key, seconds in keys.items():
+            if not is_number(seconds):
+                raise DecodeError(f"unreadable metadata (expiry of {namespace}.{key} is not a number)")
+    return value
+
+
+def _namespaces(value: object) -> list[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise DecodeError('unreadable metadata ("namespaces" must be a list of names)')
+    return value
 
 
 def apply_meta(data: Loaded, meta: Meta) -> Loaded:

@@ -32,8 +32,12 @@ from visor_mem.store.semantics import (
     copy_json,
     expiry_of,
     incremented,
+    is_number,
     limits_for,
 )
+
+MAX_SECONDS = 1e11
+"""A ttl or expiry past this (about 3,000 years of epoch seconds) is refused: expiries stay finite."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +236,7 @@ def _set(op: Op, plan: Overlay) -> JSON:
 
 
 def _append(op: Op, plan: Overlay) -> JSON:
-    item = copy_json(op.value, f"value of '{op.key}'")
+    item = copy_json(op.value, f"value of '{op.key}'", depth=1)  # it ends up inside a list
     old = plan.entry(op.namespace, _key(op))
     new = appended(MISSING if old is None else old.value, item)
     _store(plan, op, old, new)
@@ -290,6 +294,11 @@ def check(op: Op) -> None:
         )
     if kind.keyed and not isinstance(op.key, str):
         raise MemoryOperationError(f"memory operation '{op.kind}' needs a key")
+    copy_json([op.namespace, op.key], "a namespace or key name")  # text a file can hold
+    for name, seconds in (("ttl", op.ttl), ("expires_at", op.expires_at)):
+        if seconds is not None and not (is_number(seconds) and abs(seconds) < MAX_SECONDS):
+            problem = f"must be a finite number of seconds, not {seconds!r}"
+            raise MemoryOperationError(f"{name} of '{op.key}' {problem}")
 
 
 def writes_anything(batch: Sequence[Op]) -> bool:

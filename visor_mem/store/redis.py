@@ -33,8 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from visor_mem.errors import StoreError
+from visor_mem.jsonvalue import JsonValueError, dump_compact, parse_json
 from visor_mem.store.base import JSON, Dump, StoreSettings
 from visor_mem.store.ops import Entry, Op, OpMethods, plan
+from visor_mem.store.redact import redact_url
 from visor_mem.store.semantics import Quotas
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
@@ -203,11 +205,17 @@ _SCRIPTS = {
 
 
 def _text(raw: bytes | str) -> str:
-    return raw.decode() if isinstance(raw, bytes) else raw
+    if isinstance(raw, str):
+        return raw
+    try:
+        return raw.decode()
+    except UnicodeDecodeError as err:
+        shown = raw[:40]
+        raise StoreError(f"redis holds text that is not UTF-8 (visor did not write it): {shown!r}") from err
 
 
 def _encode(value: JSON) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return dump_compact(value)
 
 
 class RedisStore(OpMethods):
@@ -215,6 +223,7 @@ class RedisStore(OpMethods):
 
     def __init__(self, url: str, clock: Callable[[], float] = time.time) -> None:
         self.url = url
+        self.shown_url = redact_url(url)  # what messages show: never the password
         self._clock = clock
         self._client = _connect(url)
         self._scripts = {name: self._client.register_script(src) for name, src in _SCRIPTS.items()}
@@ -243,10 +252,11 @@ class RedisStore(OpMethods):
     def decode(self, text: str, namespace: str, key: str) -> JSON:
         """A stored JSON text; StoreError when something else wrote the key."""
         try:
-            return json.loads(text)
-        except ValueError as err:
+            return parse_json(text)
+        except JsonValueError as err:
             raise StoreError(
-                f"redis {self.url}: key '{key}' of namespace '{namespace}' does not hold JSON ({err})"
+                f"redis {self.shown_url}: key '{key}' of namespace '{namespace}' "
+                f"does not hold JSON visor can read ({err})"
             ) from None
 
     def namespaces(self) -> list[str]:
@@ -281,10 +291,10 @@ class RedisStore(OpMethods):
                 return results
             if outcome == 3:
                 raise StoreError(
-                    f"redis {self.url}: the exclusive section outlived its {LOCK_LEASE_S:g} s lease"
+                    f"redis {self.shown_url}: the exclusive section outlived its {LOCK_LEASE_S:g} s lease"
                 )
-            waited.pause(f"redis {self.url}: another client held the memory lock")
-        raise StoreError(f"redis {self.url}: the keys kept changing; gave up after {CAS_ATTEMPTS} tries")
+            waited.pause(f"redis {self.shown_url}: another client held the memory lock")
+        raise StoreError(f"redis {self.shown_url}: the keys kept changing; gave up after {CAS_ATTEMPTS} tries")
 
     # -- what other processes see: the change feed and the exclusive section ----------
 
@@ -334,7 +344,7 @@ class RedisStore(OpMethods):
         waited = _Backoff(LOCK_WAIT_S)
         lease_ms = int(LOCK_LEASE_S * 1000)
         while not self._redis(lambda c: c.set(PREFIX + "lock", token, nx=True, px=lease_ms)):
-            waited.pause(f"redis {self.url}: another client held the memory lock")
+            waited.pause(f"redis {self.shown_url}: another client held the memory lock")
 
     def _token(self) -> str:
         return self._lock_token if self._holder == threading.get_ident() else ""
@@ -374,7 +384,7 @@ class RedisStore(OpMethods):
         try:
             return call(self._client)
         except self._errors as err:
-            raise StoreError(f"redis {self.url}: {err}") from err
+            raise StoreError(f"redis {self.shown_url}: {err}") from err
 
     @property
     def _errors(self) -> type[Exception]:
@@ -523,7 +533,7 @@ def _connect(url: str) -> Any:
         client = redis.Redis.from_url(url, socket_connect_timeout=5)
         client.ping()
     except (redis.RedisError, ValueError) as err:
-        raise StoreError(f"cannot connect to redis at {url}: {err}") from err
+        raise StoreError(f"cannot connect to redis at {redact_url(url)}: {err}") from err
     return client
 
 

@@ -8,12 +8,13 @@ Errors are :class:`MemoryOperationError`.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from visor_mem import jsonvalue
 from visor_mem.errors import MemoryOperationError
+from visor_mem.jsonvalue import js_number as js_number  # re-exported: the rules' number type
 from visor_mem.store.base import JSON
 
 _MISSING: Any = object()
@@ -39,31 +40,12 @@ def is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def copy_json(value: object, where: str = "value") -> JSON:
-    """A deep copy of a JSON value; anything else is a MemoryOperationError.
-
-    Tuples count as lists (YAML and Python callers produce them); dict keys
-    must be strings; NaN and infinities are refused because JSON has no
-    spelling for them.
-    """
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise MemoryOperationError(f"{where} is not a JSON value: {value!r}")
-        return js_number(value)
-    if isinstance(value, list | tuple):
-        return [copy_json(item, where) for item in value]
-    if isinstance(value, dict):
-        copied: dict[str, JSON] = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise MemoryOperationError(f"{where} has a non-string object key: {key!r}")
-            copied[key] = copy_json(item, where)
-        return copied
-    raise MemoryOperationError(f"{where} is not a JSON value (got {type(value).__name__})")
+def copy_json(value: object, where: str = "value", depth: int = 0) -> JSON:
+    """A deep copy of a JSON value (:mod:`visor_mem.jsonvalue`'s policy); else a MemoryOperationError."""
+    try:
+        return jsonvalue.copy_json(value, where, depth)
+    except jsonvalue.JsonValueError as err:
+        raise MemoryOperationError(err.message) from err
 
 
 def appended(old: JSON, new: JSON) -> list[JSON]:
@@ -95,18 +77,8 @@ def incremented(key: str, old: JSON, amount: object) -> int | float:
         raise MemoryOperationError(
             f"Cannot increment non-numeric value at key '{key}' (type: {js_typeof(old)})"
         )
-    return js_number(old + step)
-
-
-def js_number(number: int | float) -> int | float:
-    """JavaScript has one number type: an integral float is written as an int.
-
-    So ``1.5 + 1.5`` stores ``3`` (as Visor writes it), not ``3.0``.  Beyond
-    2**53 floats stay floats, as JavaScript would print them.
-    """
-    if isinstance(number, float) and number.is_integer() and abs(number) <= 2**53:
-        return int(number)
-    return number
+    total: int | float = copy_json(old + step, f"the sum at key '{key}'")  # 1e308 + 1e308 is no number
+    return total
 
 
 def encoded_size(value: JSON) -> int:

@@ -14,7 +14,6 @@ overwrite updates the row in place, so a key keeps its position.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
@@ -23,7 +22,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from visor_mem.errors import StoreError
+from visor_mem.errors import Location, StoreError
+from visor_mem.jsonvalue import JsonValueError, dump_compact, parse_json
 from visor_mem.store.base import JSON, Dump, StoreSettings
 from visor_mem.store.ops import Entry, Op, OpMethods, plan, writes_anything
 from visor_mem.store.semantics import Quotas
@@ -59,7 +59,19 @@ _LIVE = "(expires_at IS NULL OR expires_at > ?)"
 
 
 def _encode(value: JSON) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return dump_compact(value)
+
+
+def _decode(text: object, namespace: str, key: str, path: Path) -> JSON:
+    """A stored value under the one JSON policy; another program's value is a StoreError."""
+    try:
+        if not isinstance(text, str):
+            raise TypeError(f"a {type(text).__name__}, not JSON text")
+        return parse_json(text)
+    except (JsonValueError, TypeError) as err:
+        raise StoreError(
+            f"the value at {namespace}.{key} is not JSON visor can read: {err}", Location(file=str(path))
+        ) from err
 
 
 class SqliteStore(OpMethods):
@@ -83,7 +95,7 @@ class SqliteStore(OpMethods):
 
     def get(self, key: str, namespace: str) -> JSON:
         row = self._row(key, namespace)
-        return None if row is None else json.loads(row[0])
+        return None if row is None else _decode(row[0], namespace, key, self.path)
 
     def has(self, key: str, namespace: str) -> bool:
         return self._row(key, namespace) is not None
@@ -92,7 +104,7 @@ class SqliteStore(OpMethods):
         return [key for key, _ in self._entries(namespace)]
 
     def get_all(self, namespace: str) -> dict[str, JSON]:
-        return {key: json.loads(text) for key, text in self._entries(namespace)}
+        return {key: _decode(text, namespace, key, self.path) for key, text in self._entries(namespace)}
 
     def namespaces(self) -> list[str]:
         with self._reading() as db:
@@ -147,7 +159,7 @@ class SqliteStore(OpMethods):
     def entry(self, namespace: str, key: str) -> Entry | None:
         """The live entry (the ``ops.Reader`` view)."""
         row = self._row(key, namespace)
-        return None if row is None else Entry(json.loads(row[0]), row[1])
+        return None if row is None else Entry(_decode(row[0], namespace, key, self.path), row[1])
 
     def count(self, namespace: str) -> int:
         """Live keys of a namespace."""

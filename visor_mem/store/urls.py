@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from visor_mem.config.models import MemoryConfig
 from visor_mem.errors import UsageError
+from visor_mem.store.redact import redact_url
 
 _EXPECTED = (
     "expected memory:, file:PATH, json:PATH, csv:PATH, sqlite:PATH, sqlite:///ABS/PATH "
@@ -36,7 +37,7 @@ def parse_store_url(url: str, base_dir: Path | None = None) -> MemoryConfig:
     scheme, sep, rest = url.partition(":")
     parser = _SCHEMES.get(scheme.lower()) if sep else None
     if parser is None:
-        raise UsageError(f"bad store URL '{url}': {_EXPECTED}")
+        raise UsageError(f"bad store URL '{redact_url(url)}': {_EXPECTED}")
     return parser(url, rest, base_dir or Path.cwd())
 
 
@@ -44,16 +45,16 @@ def _path(url: str, rest: str, base_dir: Path) -> str:
     """The file path of ``scheme:path`` or ``scheme:///abs/path``."""
     if rest.startswith("//"):
         if not rest.startswith("///"):
-            raise UsageError(f"bad store URL '{url}': a host is not allowed here; {_EXPECTED}")
+            raise UsageError(f"bad store URL '{redact_url(url)}': a host is not allowed here; {_EXPECTED}")
         rest = "/" + rest.lstrip("/")  # sqlite:////abs/x.db means the same
     if not rest or rest.endswith("/"):
-        raise UsageError(f"bad store URL '{url}': no file name; {_EXPECTED}")
+        raise UsageError(f"bad store URL '{redact_url(url)}': no file name; {_EXPECTED}")
     return str(base_dir / rest)
 
 
 def _memory(url: str, rest: str, base_dir: Path) -> MemoryConfig:
     if rest.strip("/"):
-        raise UsageError(f"bad store URL '{url}': memory: takes no path")
+        raise UsageError(f"bad store URL '{redact_url(url)}': memory: takes no path")
     return MemoryConfig(storage="memory")
 
 
@@ -80,9 +81,9 @@ def _redis(url: str, rest: str, base_dir: Path) -> MemoryConfig:
         parts.port  # noqa: B018 - parsing the port is the validation
         db = parts.path.strip("/")
     except ValueError as err:
-        raise UsageError(f"bad store URL '{url}': {err}") from err
+        raise UsageError(f"bad store URL '{redact_url(url)}': {err}") from err
     if not parts.hostname or (db and not db.isdigit()):
-        raise UsageError(f"bad store URL '{url}': {_EXPECTED}")
+        raise UsageError(f"bad store URL '{redact_url(url)}': {_EXPECTED}")
     return MemoryConfig(storage="redis", url=url)
 
 
