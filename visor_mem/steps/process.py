@@ -77,6 +77,11 @@ class LiveGroups:
             with self._lock:
                 self._pids.discard(process.pid)
 
+    @property
+    def stopped(self) -> bool:
+        """Whether ``kill_all`` was called (nothing new should start)."""
+        return self._stopped
+
     def kill_all(self) -> None:
         """Kill every tracked group, and any started from now on."""
         with self._lock:
@@ -100,6 +105,8 @@ def run_process(
     live: LiveGroups | None = None,
 ) -> Completed:
     """Run ``argv`` to its end (or ``timeout`` seconds); never raises for the child's doing."""
+    if live is not None and live.stopped:
+        return Completed(exit_code=None, stdout="", stderr="not started: the run is stopping")
     try:
         process = subprocess.Popen(
             argv,

@@ -399,11 +399,7 @@ class RedisStore(OpMethods):
     def _read(self, namespace: str, key: str) -> tuple[str | None, str]:
         """The live value's JSON text (None: missing) and its raw expiry ('' : none)."""
         raw, expiry = self._run("read", self._ns_keys(namespace), [self._clock(), key])
-        try:
-            text = _text(raw)
-        except StoreError:
-            _decode(raw, namespace, key)  # says "not UTF-8", naming the key
-            raise
+        text = _text(raw)
         return (text or None), _text(expiry)
 
     def _remember(self, namespace: str) -> None:
