@@ -35,6 +35,7 @@ from visor_mem.store.locking import FileLock
 from visor_mem.store.memory import DictStore, Entry
 from visor_mem.store.meta import Meta, apply_meta, decode_meta, encode_meta, meta_of
 from visor_mem.store.ops import Op
+from visor_mem.store.paths import check_regular_or_absent, read_regular, store_target
 
 CODECS: dict[str, Codec] = {"json": JsonCodec(), "csv": CsvCodec()}
 """``memory.format`` → codec."""
@@ -88,7 +89,7 @@ class FileStore(DictStore):
         self, path: Path, options: FileOptions = FileOptions(), clock: Callable[[], float] = time.time
     ) -> None:
         super().__init__(clock)
-        self.paths = StorePaths.of(path)
+        self.paths = StorePaths.of(store_target(path, writes=options.saves))
         self.options = options
         self._codec = CODECS[options.format]
         self._pending: list[Record] = []
@@ -202,6 +203,8 @@ class FileStore(DictStore):
         if not (self.options.loads or self.options.saves):
             return
         try:
+            check_regular_or_absent(self.paths.journal, "journal")
+            check_regular_or_absent(self.paths.meta, "metadata sidecar")
             if self.options.saves:  # a store that never writes takes no lock and creates nothing
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._lock = FileLock(self.paths.lock, self.path)
@@ -210,15 +213,19 @@ class FileStore(DictStore):
             self._load()
         except OSError as err:
             self._release()
-            raise StoreError(f"cannot open the memory store: {err.strerror or err}", self._where()) from err
+            raise StoreError(
+                f"cannot open the memory store: {err.strerror or err}", self._where(err)
+            ) from err
         except BaseException:
             self._release()
             raise
 
     def _load(self) -> None:
-        main = _read_or_none(self.paths.main)
+        main = read_regular(self.paths.main, "memory store")
         self._base, self._main_size = digest(main), len(main or b"")
         if not self.options.loads:
+            if self.options.saves:
+                self._decoded(main)  # auto_load: false still never replaces a file that does not parse
             return
         data = self._decoded(main)
         meta = self._read_meta()
@@ -242,7 +249,7 @@ class FileStore(DictStore):
         return {ns: {k: Entry(v) for k, v in entries.items()} for ns, entries in dump.items()}
 
     def _read_meta(self) -> Meta | None:
-        data = _read_or_none(self.paths.meta)
+        data = read_regular(self.paths.meta, "metadata sidecar")
         if data is None:
             return None
         self._meta_bytes = data
@@ -285,15 +292,19 @@ class FileStore(DictStore):
             Location(file=str(path), line=err.line),
         )
 
-    def _where(self) -> Location:
-        return Location(file=str(self.path))
+    def _where(self, err: OSError | None = None) -> Location:
+        """The file an OS error is about (a sidecar, a temp file), else the store."""
+        culprit = err.filename if err is not None and err.filename else self.path
+        return Location(file=str(culprit))
 
     def _guard(self, action: Callable[[], None]) -> None:
         """Run a write, turning an OS error (disk full, permissions) into a StoreError."""
         try:
             action()
         except OSError as err:
-            raise StoreError(f"cannot write the memory store: {err.strerror or err}", self._where()) from err
+            raise StoreError(
+                f"cannot write the memory store: {err.strerror or err}", self._where(err)
+            ) from err
 
     def _release(self) -> None:
         if self._journal is not None:
@@ -303,13 +314,6 @@ class FileStore(DictStore):
         if self._lock is not None:
             self._lock.release()
             self._lock = None
-
-
-def _read_or_none(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
 
 
 def new_file_store(

@@ -31,6 +31,7 @@ from visor_mem.store.base import JSON
 from visor_mem.store.codec import DecodeError
 from visor_mem.store.memory import Entry, apply_write
 from visor_mem.store.ops import Op
+from visor_mem.store.paths import open_regular, read_regular
 
 Record = list[JSON]
 """An operation record, ``Op.record()``."""
@@ -58,9 +59,8 @@ class Journal:
 
 def read_journal(path: Path) -> Journal | None:
     """The journal at ``path``; None when absent; DecodeError when damaged."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    data = read_regular(path, "journal")
+    if data is None:
         return None
     lines = data.split(b"\n")[:-1]  # what follows the last newline is torn
     if not lines:
@@ -116,7 +116,7 @@ class JournalWriter:
         self._sync_interval = sync_interval
         header: dict[str, JSON] = {"base": base, "reset": True} if reset else {"base": base}
         self._header: bytes | None = json.dumps(header).encode() + b"\n"
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o666)
+        self._fd = open_regular(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, "journal")
         self._last_sync = 0.0
         self._dirty = False
 

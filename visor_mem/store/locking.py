@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from visor_mem.errors import StoreLocked
+from visor_mem.store.paths import open_regular
 
 POLL_SECONDS = 0.05
 
@@ -30,7 +31,7 @@ class FileLock:
 
     def acquire(self, timeout: float | None = None, on_wait: Callable[[str], None] | None = None) -> None:
         """Take the lock; tell ``on_wait`` once if we must wait; StoreLocked after ``timeout``."""
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+        fd = open_regular(self.lock_path, os.O_RDWR | os.O_CREAT, "lock file")  # O_NOFOLLOW: never a target
         try:
             self._wait_for(fd, timeout, on_wait)
         except BaseException:
