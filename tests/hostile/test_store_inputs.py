@@ -85,14 +85,14 @@ CSV_STORE = [
 ]
 
 JOURNAL = [
-    ("journal non-string names", b'[["set",1,2,3,null]]', "a name must be a string"),
+    ("journal non-string names", b'[["set",1,2,3,null]]', "not an operation record"),
     ("journal NaN value", b'[["set","default","b",NaN,null]]', "NaN is not a JSON value"),
     ("journal 1e999 expiry", b'[["set","default","b",1,1e999]]', "out of range"),
-    ("journal string expiry", b'[["set","default","b",1,"soon"]]', "the expiry is not a number"),
+    ("journal string expiry", b'[["set","default","b",1,"soon"]]', "must be a finite number of seconds"),
     ("journal deep", b'[["set","default","b",' + DEEP.encode() + b",null]]", "nested deeper"),
     ("journal very deep", VERY_DEEP.encode(), "nested deeper"),
-    ("journal short change", b'[["set","default"]]', "bad journal change"),
-    ("journal reset with args", b'[["reset",1]]', "bad journal change"),
+    ("journal short change", b'[["set","default"]]', "needs a key"),
+    ("journal reset with args", b'[["reset",1]]', "not an operation record"),
 ]
 
 META = [
