@@ -24,12 +24,12 @@ As Visor defines it (``docs/foreach-dependency-propagation.md``,
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from visor_mem import jsonvalue
 from visor_mem.engine.events import StepStarted
 from visor_mem.errors import VisorError
 from visor_mem.expr.context import CLEARED, Cleared
@@ -62,7 +62,7 @@ def as_items(output: JSON) -> list[JSON]:
         return []
     if isinstance(output, str):
         try:
-            parsed = json.loads(output)
+            parsed = jsonvalue.parse_json(output)
         except ValueError:
             return [output]
         return parsed if isinstance(parsed, list) else [output]

@@ -18,6 +18,7 @@ from liquid import BoundTemplate, Environment
 from liquid.exceptions import UnknownFilterError
 from liquid.undefined import Undefined
 
+from visor_mem import jsonvalue
 from visor_mem.errors import Location, VisorError
 from visor_mem.expr import liquid_limits, liquid_visor
 from visor_mem.expr.context import EvalContext, OutputLedger
@@ -179,7 +180,7 @@ def parse_json(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     try:
-        return json.loads(value)
+        return jsonvalue.parse_json(value)
     except ValueError:
         return value
 

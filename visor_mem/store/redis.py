@@ -294,7 +294,8 @@ class RedisStore(OpMethods):
                     f"redis {self.shown_url}: the exclusive section outlived its {LOCK_LEASE_S:g} s lease"
                 )
             waited.pause(f"redis {self.shown_url}: another client held the memory lock")
-        raise StoreError(f"redis {self.shown_url}: the keys kept changing; gave up after {CAS_ATTEMPTS} tries")
+        tries = f"gave up after {CAS_ATTEMPTS} tries"
+        raise StoreError(f"redis {self.shown_url}: the keys kept changing; {tries}")
 
     # -- what other processes see: the change feed and the exclusive section ----------
 
