@@ -18,7 +18,6 @@ from liquid import BoundTemplate, Environment
 from liquid.exceptions import UnknownFilterError
 from liquid.undefined import Undefined
 
-from visor_mem import jsonvalue
 from visor_mem.errors import Location, VisorError
 from visor_mem.expr import liquid_limits, liquid_visor
 from visor_mem.expr.context import EvalContext, OutputLedger
@@ -180,7 +179,7 @@ def parse_json(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     try:
-        return jsonvalue.parse_json(value)
+        return json.loads(value)
     except ValueError:
         return value
 
