@@ -46,12 +46,14 @@ FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {
 }
 """Record class → its field names, read from the model by the same names."""
 
-USER_DATA_FIELDS = frozenset({"value", "with_", "env", "default", "schema_"})
+USER_DATA_FIELDS = frozenset({"value", "with_", "env", "default", "schema_", "json_schema"})
 """Fields holding the user's own JSON data: copied as they are, lists stay lists."""
 
 NOT_CARRIED: dict[tuple[type[BaseModel], str], str] = {
     (models.RoutingConfig, "defaults"): "merged into each step's on_fail by _with_routing_defaults",
     (step_models.MemoryStepModel, "operation"): "carried as `op`, with Visor's exec_js inference",
+    (step_models.StepBase, "schema_"): "carried as `json_schema`, with output_schema",
+    (step_models.StepBase, "output_schema"): "carried as `json_schema`, with schema",
     (step_models.StepBase, "fanout"): "carried as `fanout_mode`, with its `reduce` alias",
     (step_models.StepBase, "reduce"): "carried as `fanout_mode`, with its `fanout` alias",
 }

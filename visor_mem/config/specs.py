@@ -113,6 +113,8 @@ class StepSpec:
     needs: tuple[str, ...] = ()
     """Every step named in ``depends_on``, any-of groups (``a|b``) split, in order."""
     any_of: tuple[tuple[str, ...], ...] = ()
+    json_schema: Mapping[str, Any] | None = None
+    """The JSON Schema the output must match (``schema`` object, else ``output_schema``)."""
     """The any-of groups of ``depends_on`` (``a|b``): one option of each must succeed."""
     if_: str | None = None
     fail_if: str | None = None

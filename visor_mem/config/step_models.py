@@ -148,6 +148,12 @@ class StepBase(Model):
         "Default by type: command maps; memory, script, log and noop reduce.",
     )
     reduce: bool | None = Field(None, description="Alias for fanout: reduce (true) or map (false).")
+    schema_: dict[str, Any] | None = Field(
+        None,
+        alias="schema",
+        description="A JSON Schema the output must match (a named schema such as `plain` is ignored).",
+    )
+    output_schema: dict[str, Any] | None = Field(None, description="Older spelling of an object `schema`.")
 
     _normalise_depends = field_validator("depends_on", mode="before")(as_list)
     _normalise_contracts = field_validator("assume", "guarantee", mode="before")(as_list)
@@ -161,6 +167,22 @@ class StepBase(Model):
             if not re.match(TAG_PATTERN, tag):
                 raise ValueError(f"invalid tag '{tag}': use letters, digits, '-' and '_'")
         return tags
+
+    @field_validator("schema_", "output_schema")
+    @classmethod
+    def _valid_json_schema(cls, schema: dict[str, Any] | None) -> dict[str, Any] | None:
+        if schema is not None:
+            from visor_mem.engine.output_schema import schema_error  # jsonschema only for such configs
+
+            problem = schema_error(schema)
+            if problem:
+                raise ValueError(problem)
+        return schema
+
+    @property
+    def json_schema(self) -> dict[str, Any] | None:
+        """The schema the output must match: ``schema``, else ``output_schema``."""
+        return self.schema_ if self.schema_ is not None else self.output_schema
 
     @property
     def needs(self) -> tuple[str, ...]:

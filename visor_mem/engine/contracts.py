@@ -24,8 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from visor_mem.config.specs import ConfigSpec, FailureConditionSpec
+from visor_mem.engine.output_schema import schema_problem, schema_validator
 from visor_mem.errors import Location, VisorError
 from visor_mem.expr.js_visor import condition_extras
 from visor_mem.steps.base import Evaluator
@@ -53,6 +55,8 @@ class Contracts:
     config: ConfigSpec
     exprs: Evaluator
     locate: Callable[[str], Location]
+    validators: dict[str, Any] = field(default_factory=dict)
+    """Compiled output schemas by step, built on first use."""
 
     def assume_holds(self, name: str) -> bool:
         """Every ``assume`` expression is truthy (raises VisorError when one throws)."""
@@ -86,6 +90,10 @@ class Contracts:
             and self.exprs.truthy(global_if, where=self.locate("fail_if"), extra=extra)
         ):
             verdict.issues.append(("error", f"global fail_if met: {global_if.strip()}"))
+        if spec.json_schema is not None and spec.type != "noop":
+            problem = schema_problem(self._validator(name, spec.json_schema), output)
+            if problem:
+                self._fail(verdict, problem)
         for index, code in enumerate(spec.guarantee):
             if not self.exprs.truthy(code, where=self.locate(f"steps.{name}.guarantee.{index}"), extra=extra):
                 self._fail(verdict, f"guarantee failed: {code.strip()}")
@@ -96,6 +104,11 @@ class Contracts:
         for path, cond_name, cond in self._conditions(name):
             if self.exprs.truthy(cond.condition, where=self.locate(path), extra=extra):
                 self._fired(verdict, cond_name, cond)
+
+    def _validator(self, name: str, schema: Mapping[str, Any]) -> Any:
+        if name not in self.validators:
+            self.validators[name] = schema_validator(schema)
+        return self.validators[name]
 
     def _conditions(self, name: str) -> Iterator[tuple[str, str, FailureConditionSpec]]:
         own: Mapping[str, FailureConditionSpec] = self.config.steps[name].failure_conditions
