@@ -13,7 +13,7 @@ from visor_mem.config.compile import SPEC_OF
 from visor_mem.config.specs import HookSpec, MemoryStepSpec
 
 # Fields a record computes from a model property, or that only one of two model classes has.
-COMPUTED = {"op", "has_value", "loads", "saves", "retry", "fanout_mode", "needs", "any_of"}
+COMPUTED = {"op", "has_value", "loads", "saves", "retry", "fanout_mode", "needs", "any_of", "json_schema"}
 
 
 @pytest.mark.parametrize("model", list(SPEC_OF), ids=lambda m: m.__name__)
