@@ -62,3 +62,52 @@ def test_liquid_sees_inputs_defaults_and_the_event(tmp_path: Path) -> None:
         """,
     )
     assert result.steps["a"].output == {"text": "hello manual 0"}
+
+
+def test_javascript_sees_visors_helpers_and_github_context(tmp_path: Path) -> None:
+    result = run_yaml(
+        tmp_path,
+        """
+        inputs:
+          - {name: level, default: 3}
+        steps:
+          gate:
+            type: script
+            if: "always() && success() && !failure() && isMember() && isOwner() && !isFirstTimer() && hasMinPermission('OWNER')"
+            content: |
+              return [
+                contains('Hello World', 'WORLD'), startsWith('Visor', 'vi'), endsWith('file.PY', '.py'),
+                length('abc'), length([1, 2]), length({a: 1}), length(null),
+                event.event_name, event.name, branch, baseBranch, filesChanged, filesCount, inputs.level,
+                isCollaborator(), isContributor(),
+              ]
+          scan:
+            type: script
+            content: "return {issues: [{severity: 'critical', file: 'src/a.py', ruleId: 'x'}, {severity: 'info', file: 'b.md'}]}"
+            failure_conditions:
+              critical:
+                condition: "hasFileMatching(issues, 'src/') && hasFileWith(issues, 'b.md') && countIssues(issues, 'severity', 'info') === 1 && hasIssue(issues, 'ruleId', 'x') && hasIssueWith(issues, 'ruleId', 'x')"
+                message: "critical issue in src/"
+        """,
+    )
+    assert result.steps["gate"].output == [
+        True, True, True, 3, 2, 1, 0, "manual", "manual", "unknown", "main", [], 0, 3, True, True,
+    ]  # fmt: skip
+    assert result.steps["scan"].error == "critical issue in src/"
+
+
+def test_permission_helpers_under_github_actions_follow_the_association(tmp_path: Path) -> None:
+    payload = tmp_path / "event.json"
+    payload.write_text(json.dumps({"action": "created", "comment": {"author_association": "CONTRIBUTOR"}}))
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "issue_comment", "GITHUB_EVENT_PATH": str(payload)}
+    result = run_yaml(
+        tmp_path,
+        """
+        steps:
+          who:
+            type: script
+            content: "return [isOwner(), isMember(), isContributor(), isFirstTimer(), hasMinPermission('COLLABORATOR'), event.name]"
+        """,
+        environ=env,
+    )
+    assert result.steps["who"].output == [False, False, True, False, False, "issue_comment"]

@@ -97,3 +97,29 @@ def test_transforms_see_the_parsed_output(tmp_path: Path) -> None:
     assert result.steps["js"].output == 4
     assert result.steps["liquid"].output == {"m": 4}
     assert result.steps["text"].output == "HELLO"
+
+
+def test_transform_js_and_fail_if_see_visors_json_aware_output(tmp_path: Path) -> None:
+    """Visor's docs use both `JSON.parse(output).tickets` and `output.tickets` on command output."""
+    result = run_yaml(
+        tmp_path,
+        """
+        steps:
+          parse: {type: command, exec: "echo '{\\"tickets\\": [{\\"key\\": \\"T-1\\"}]}'", transform_js: "JSON.parse(output).tickets"}
+          fields: {type: command, exec: "echo '{\\"tickets\\": [1, 2]}'", transform_js: "output.tickets.length + output.trim().length"}
+          text: {type: command, exec: "echo '  hi  '", transform_js: "output.trim().toUpperCase()"}
+          array: {type: command, exec: "echo '[1, 2, 3]'", transform_js: "output.length"}
+          same: {type: command, exec: "echo '{\\"a\\": 1}'", transform_js: "output"}
+          gate:
+            type: command
+            exec: "echo '{\\"summary\\": {\\"failed\\": 2}}'"
+            fail_if: "output.summary.failed > 0 && output.includes('failed')"
+        """,
+    )
+    outputs = {name: step.output for name, step in result.steps.items()}
+    assert outputs["parse"] == [{"key": "T-1"}]
+    assert outputs["fields"] == 2 + len('{"tickets": [1, 2]}')
+    assert outputs["text"] == "HI"
+    assert outputs["array"] == 3
+    assert outputs["same"] == {"a": 1}
+    assert result.steps["gate"].status == "failed"

@@ -26,6 +26,7 @@ from visor_mem.engine.state import StepState
 from visor_mem.errors import Interrupted
 from visor_mem.expr import Expressions
 from visor_mem.expr.context import EvalContext
+from visor_mem.expr.js_visor import helpers as js_helpers
 from visor_mem.expr.visor_info import from_environment
 from visor_mem.steps import new_kinds
 from visor_mem.store import open_store
@@ -81,6 +82,8 @@ def _run_with_store(loaded: LoadedConfig, options: RunOptions, store: Store, sta
     if options.event and options.event != NO_EVENT:  # --event simulates that event in every context
         visor = dataclasses.replace(visor, event_name=options.event)
     ctx = EvalContext(memory=memory, session=session, pr=pr, env=env, vars=dict(options.vars), visor=visor)
+    ctx.js_globals.update(visor.globals())
+    ctx.js_helpers.update(js_helpers(visor))
     exprs = Expressions(
         ctx,
         js_timeout=options.js_timeout or spec.limits.js_timeout,

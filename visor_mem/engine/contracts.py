@@ -22,6 +22,7 @@ A throwing expression fails the step loudly (DESIGN.md section 10).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +30,7 @@ from typing import Any
 from visor_mem.config.specs import ConfigSpec, FailureConditionSpec
 from visor_mem.engine.output_schema import schema_problem, schema_validator
 from visor_mem.errors import Location, VisorError
-from visor_mem.expr.js_visor import condition_extras
+from visor_mem.expr.js_visor import SMART, condition_extras
 from visor_mem.steps.base import Evaluator
 from visor_mem.store.base import JSON
 
@@ -81,7 +82,7 @@ class Contracts:
 
     def _check(self, name: str, output: JSON, verdict: Verdict) -> None:
         spec = self.config.steps[name]
-        extra = {"output": output, **self.extras(name, output)}
+        extra = {**self.extras(name, output), **_output_extra(spec.type, output)}
         global_if = self.config.fail_if
         own_if = spec.fail_if is not None  # Visor's docs: a step's own fail_if overrides the global one
         if (
@@ -131,3 +132,10 @@ class Contracts:
     def _fail(verdict: Verdict, text: str) -> None:
         if verdict.error is None:
             verdict.error, verdict.logical = text, True
+
+
+def _output_extra(step_type: str, output: JSON) -> dict[str, JSON]:
+    """``output`` as conditions see it: a command's JSON output is Visor's JSON-aware string."""
+    if step_type == "command" and isinstance(output, dict | list):
+        return {"output": json.dumps(output, ensure_ascii=False), SMART: ["output"]}
+    return {"output": output}

@@ -284,13 +284,20 @@
   let globalProto = null;
   let current = null; // the extras of the evaluation in progress
 
+  // Extras named in `__smart` become Visor's JSON-aware strings (the context's
+  // __visorJsonSmart helper, expr/js_visor.py): string methods and JSON fields both work.
+  const SMART = "__smart";
+
   function setExtras(extra) {
     current = extra;
+    const smart = Array.isArray(extra[SMART]) ? extra[SMART] : [];
     for (const [name, value] of Object.entries(extra)) {
+      if (name === SMART) continue;
       if (baseline.has(name) && !OVERRIDABLE.has(name)) {
         throw new TypeError(`'${name}' is a built-in global and cannot be passed as an extra`);
       }
-      defineProperty(G, name, { value, writable: true, enumerable: false, configurable: true });
+      const shown = smart.includes(name) && typeof G.__visorJsonSmart === "function" ? G.__visorJsonSmart(value) : value;
+      defineProperty(G, name, { value: shown, writable: true, enumerable: false, configurable: true });
     }
   }
 

@@ -44,6 +44,34 @@ HELPERS: dict[str, str] = {
         " && issues.some((i) => i && typeof i.file === 'string' && i.file.includes(pattern))"
     ),
 }
+HELPERS["__visorJsonSmart"] = """(raw) => {
+  if (typeof raw !== "string") return raw;
+  let parsed;
+  try { parsed = JSON.parse(raw); } catch { return raw; }
+  if (parsed === null || typeof parsed !== "object") return raw;
+  const boxed = new String(raw);
+  const own = (key) => typeof key === "string" && Object.prototype.hasOwnProperty.call(parsed, key);
+  return new Proxy({}, {
+    get(_t, key) {
+      if (key === "toString" || key === "valueOf" || key === Symbol.toPrimitive) return () => raw;
+      if (key === "toJSON") return () => parsed;
+      if (own(key)) return parsed[key];
+      const value = boxed[key];
+      return typeof value === "function" ? value.bind(boxed) : value;
+    },
+    has: (_t, key) => key in parsed,
+    ownKeys: () => Reflect.ownKeys(parsed),
+    getOwnPropertyDescriptor(_t, key) {
+      const desc = Reflect.getOwnPropertyDescriptor(parsed, key);
+      if (desc) desc.configurable = true;
+      return desc;
+    },
+  });
+}"""
+"""Visor's makeJsonSmart (command-check-provider.ts): a command's output text whose string
+methods work and, when it is a JSON object or array, whose fields do too."""
+SMART = "__smart"
+"""The extra that lists which other extras are JSON-aware strings (js_prelude.js)."""
 HELPERS["hasIssueWith"] = HELPERS["hasIssue"]
 HELPERS["hasFileWith"] = HELPERS["hasFileMatching"]
 

@@ -106,13 +106,20 @@ def from_environment(
         event_name=_event_name(env.get("GITHUB_EVENT_NAME", ""), action),
         action=action if isinstance(action, str) else None,
         repository=env.get("GITHUB_REPOSITORY") or None,
-        branch=str(env.get("GITHUB_HEAD_REF") or pr.get("head") or "unknown"),
+        branch=_branch(env, pr),
         base_branch=str(env.get("GITHUB_BASE_REF") or pr.get("base") or "main"),
         files_changed=names,
         association=_association(payload),
         local=not env.get("GITHUB_ACTIONS"),
         inputs=dict(inputs),
     )
+
+
+def _branch(env: Mapping[str, str], pr: Mapping[str, JSON]) -> str:
+    """The head branch: GitHub's, else the ``pr`` object's (its standalone ``HEAD`` says nothing)."""
+    head = pr.get("head")
+    named = head if isinstance(head, str) and head not in ("", "HEAD") else None
+    return env.get("GITHUB_HEAD_REF") or env.get("GITHUB_REF_NAME") or named or "unknown"
 
 
 def _event_name(github_event: str, action: object) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from visor_mem.config.specs import CommandStepSpec
 from visor_mem.errors import StepFailed
+from visor_mem.expr.js_visor import SMART
 from visor_mem.jsonvalue import JsonValueError, parse_json
 from visor_mem.steps.base import StepCall
 from visor_mem.steps.env_refs import expand_env_refs
@@ -81,12 +82,15 @@ class CommandStep:
         if raw.timed_out or raw.exit_code != 0:
             output = failure_output(raw, call.timeout)
             raise StepFailed(str(output["text"]).strip(), output=output)
-        value = parse_stdout(raw.stdout)
+        text = raw.stdout
+        value = parse_stdout(text)
         if spec.transform is not None:
-            rendered = call.render("transform", spec.transform, output=value)
-            value = parse_stdout(rendered)
+            text = call.render("transform", spec.transform, output=value)
+            value = parse_stdout(text)
         if spec.transform_js is not None:
-            value = call.js("transform_js", spec.transform_js, output=value)
+            # Visor's JSON-aware string: `output.trim()` and, for JSON, `output.items` both work.
+            smart: dict[str, JSON] = {SMART: ["output"]}
+            value = call.js("transform_js", spec.transform_js, output=text.strip(), **smart)
         return value
 
     def terminate_all(self) -> None:
