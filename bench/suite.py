@@ -20,6 +20,7 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 WORKFLOW = """\
 version: "1.0"
@@ -91,6 +92,28 @@ def suite_text(cases: int) -> str:
     return WORKFLOW + "tests:\n  cases:\n" + textwrap.indent("".join(items), "    ")
 
 
+def engine_share(path: Path) -> float:
+    """The fraction of a 1-job suite run spent inside the engine's run_config (the rest is visor test's)."""
+    from visor_mem.testing import runner
+
+    spent = [0.0]
+    real = runner.run_config
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return real(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - started
+
+    runner.run_config = timed  # type: ignore[assignment]
+    try:
+        total = in_process(path, 1)
+    finally:
+        runner.run_config = real  # type: ignore[assignment]
+    return spent[0] / total
+
+
 def in_process(path: Path, jobs: int) -> float:
     from visor_mem.testing.runner import run_suite
     from visor_mem.testing.suite import load_suite
@@ -124,12 +147,14 @@ def main(argv: list[str]) -> int:
             raise SystemExit(f"visor test exited {done.returncode}:\n{done.stdout}{done.stderr}")
         in_process(path, 1)  # warm up: imports, QuickJS
         one = in_process(path, 1)
+        share = engine_share(path)
         jobs = max(2, default_jobs(cases))
         many = in_process(path, jobs)
     print(f"visor test, {cases} cases, fresh process: {wall * 1000:7.1f} ms wall  (target < 2000 ms)")
     load = os.getloadavg()[0]
     print(f"  CPU time of that process and its workers: {cpu * 1000:7.1f} ms  (load average {load:.1f})")
     print(f"in-process, 1 job:  {one * 1000:7.1f} ms  ({one / cases * 1000:.2f} ms/case)")
+    print(f"  share of it inside the engine's run_config: {share:.0%} (the rest: loading, fixtures, checks)")
     print(f"in-process, {jobs} jobs: {many * 1000:7.1f} ms  (speed-up x{one / many:.2f})")
     return 0 if wall < 2.0 else 1
 

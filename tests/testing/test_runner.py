@@ -269,17 +269,49 @@ def test_skip_and_a_bad_memory_fixture(tmp_path: Path) -> None:
     assert (result.cases[1].message or "").startswith("memory.default.x: ")
 
 
-def test_event_fixture_needs_a_run_that_takes_an_event(tmp_path: Path) -> None:
-    import dataclasses
+EVENT_FLOW = """\
+    inputs:
+      - name: channel
+        default: stable
+    steps:
+      on-open:
+        type: log
+        on: [pr_opened]
+        message: "{{ inputs.channel }}"
+      always:
+        type: log
+        message: "{{ inputs.channel }}"
+"""
 
-    from visor_mem.engine.options import RunOptions
 
-    if "event" in {f.name for f in dataclasses.fields(RunOptions)}:
-        pytest.skip("this build's runs take an event; tests/testing/test_events covers it")
-    [case] = run_text(tmp_path, with_cases(CONTEXT_FLOW, "- name: ev\n  event: pr_opened\n")).cases
-    assert (case.status, case.message) == (
+def test_event_and_inputs_fixtures_reach_the_run(tmp_path: Path) -> None:
+    cases = """\
+    - name: opened
+      event: pr_opened
+      inputs: {channel: beta}
+      expect:
+        calls: [{step: on-open, exactly: 1}, {step: always, exactly: 1}]
+        outputs: [{step: on-open, path: text, equals: beta}]
+    - name: commented
+      event: issue_comment
+      workflow_input: {channel: nightly}
+      expect:
+        calls: [{step: always, exactly: 1}]
+        no_calls: [{step: on-open}]
+        outputs: [{step: always, path: text, equals: nightly}]
+    - name: defaults
+      expect:
+        calls: [{step: on-open}, {step: always}]
+        outputs: [{step: always, path: text, equals: stable}]
+    - name: undeclared-input
+      inputs: {chanel: x}
+    """
+    result = run_text(tmp_path, with_cases(EVENT_FLOW, cases))
+    assert [(c.status, c.failures) for c in result.cases[:3]] == [("passed", ())] * 3
+    last = result.cases[3]
+    assert (last.status, last.message) == (
         "error",
-        "'event' fixtures need a visor build whose runs take 'event'",
+        "inputs.chanel: the workflow declares no such input (inputs: channel)",
     )
 
 

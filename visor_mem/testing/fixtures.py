@@ -17,16 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from visor_mem.engine.options import RunOptions
+from visor_mem.config.loaded import LoadedConfig
 from visor_mem.errors import VisorError
 from visor_mem.store import open_store
 from visor_mem.store.base import Store
 from visor_mem.store.memory import DictStore
 from visor_mem.store.scoped import Memory
 from visor_mem.testing.suite import CasePlan, Suite
-
-_OPTIONAL_OPTIONS = ("event", "inputs")
-"""Fixtures that reach the run only when this build's RunOptions has the field."""
 
 
 class FixtureError(Exception):
@@ -37,6 +34,8 @@ class FixtureError(Exception):
 class World:
     """Where one case runs."""
 
+    loaded: LoadedConfig
+    """The config under test, with the case's ``inputs`` as the inputs' values."""
     folder: Path
     store: Store
     session: Store
@@ -59,7 +58,8 @@ def build_world(suite: Suite, case: CasePlan, root: Path) -> World:
     _seed(store, suite.loaded.spec.memory.namespace, case.model.memory, "memory")
     session = DictStore()
     _seed(session, "default", case.model.session, "session")
-    world = World(root / f"{case.index:04d}-{_slug(case.name)}", store, session, options)
+    loaded = _with_inputs(suite.loaded, {**case.model.workflow_input, **case.model.inputs})
+    world = World(loaded, root / f"{case.index:04d}-{_slug(case.name)}", store, session, options)
     if case.model.files:
         _write_files(world.scratch(), case.model.files)
     return world
@@ -106,15 +106,25 @@ def _options(case: CasePlan) -> dict[str, Any]:
         "exclude_tags": case.exclude_step_tags,
         "max_parallel": 1,
     }
-    wanted = {"event": model.event, "inputs": {**model.workflow_input, **model.inputs} or None}
-    known = {f.name for f in dataclasses.fields(RunOptions)}
-    for name in _OPTIONAL_OPTIONS:
-        if wanted[name] is None:
-            continue
-        if name not in known:
-            raise FixtureError(f"'{name}' fixtures need a visor build whose runs take '{name}'")
-        options[name] = wanted[name]
+    if model.event is not None:
+        options["event"] = model.event
     return options
+
+
+def _with_inputs(loaded: LoadedConfig, values: Mapping[str, Any]) -> LoadedConfig:
+    """The config with ``values`` as its declared inputs' values (``inputs`` in JS and Liquid)."""
+    if not values:
+        return loaded
+    declared = {item.name: item for item in loaded.spec.inputs}
+    for name in values:
+        if name not in declared:
+            listed = ", ".join(declared) or "none"
+            raise FixtureError(f"inputs.{name}: the workflow declares no such input (inputs: {listed})")
+    inputs = tuple(
+        dataclasses.replace(item, default=values[item.name]) if item.name in values else item
+        for item in loaded.spec.inputs
+    )
+    return dataclasses.replace(loaded, spec=dataclasses.replace(loaded.spec, inputs=inputs))
 
 
 def _text(value: object) -> str:

@@ -110,7 +110,7 @@ def _run_and_check(suite: Suite, case: CasePlan, root: Path) -> list[Failure]:
     options = RunOptions(
         **world.options, on_event=lambda event: _record(trace, event), harness=_harness(suite, case, world)
     )
-    result = run_config(suite.loaded, options)
+    result = run_config(world.loaded, options)
     facts = Facts(result, trace, suite.loaded.spec.memory.namespace)
     return check(case.expect, facts, f"{case.field}.expect", case.strict)
 
