@@ -333,3 +333,19 @@ def test_default_jobs_needs_enough_cases_per_process() -> None:
     assert default_jobs(1) == 1
     assert default_jobs(7) == 1
     assert 1 <= default_jobs(1000) <= 64
+
+
+def test_a_failing_macro_expectation_points_at_the_macro(tmp_path: Path) -> None:
+    text = with_cases(
+        RETRY_FLOW,
+        "- name: a\n  strict: false\n  mocks: {lint: '1'}\n"
+        "  expect:\n    use: [twice]\n    calls: [{step: init, exactly: 2}]\n    status: {lint: failed}\n",
+    ).replace(
+        "tests:\n", "tests:\n  defaults:\n    macros:\n      twice: {calls: [{step: lint, exactly: 2}]}\n"
+    )
+    [case] = run_text(tmp_path, text).cases
+    assert [(f.field, f.message) for f in case.failures] == [
+        ("tests.defaults.macros.twice.calls.0", "step 'lint' ran once, expected exactly 2 times"),
+        ("tests.cases.0.expect.calls.0", "step 'init' ran once, expected exactly 2 times"),
+        ("tests.cases.0.expect.status.lint", "step 'lint' ended success, expected failed"),
+    ]

@@ -10,6 +10,7 @@ small frozen results come back.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -112,7 +113,8 @@ def _run_and_check(suite: Suite, case: CasePlan, root: Path) -> list[Failure]:
     )
     result = run_config(world.loaded, options)
     facts = Facts(result, trace, suite.loaded.spec.memory.namespace)
-    return check(case.expect, facts, f"{case.field}.expect", case.strict)
+    failures = check(case.expect, facts, f"{case.field}.expect", case.strict)
+    return [dataclasses.replace(f, field=case.source(f.field)) for f in failures]
 
 
 def _harness(suite: Suite, case: CasePlan, world: World) -> Harness:

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from visor_mem.config.loaded import LoadedConfig, Position
-from visor_mem.config.loader import load_parsed
+from visor_mem.config.loader import load_config, load_parsed
 from visor_mem.config.source import Source, did_you_mean
 from visor_mem.config.yaml_source import parse_yaml
 from visor_mem.errors import ConfigError, Location, UsageError
@@ -48,6 +48,8 @@ class CasePlan:
     step_tags: tuple[str, ...]
     exclude_step_tags: tuple[str, ...]
     env: Mapping[str, str]
+    origins: Mapping[str, str]
+    """Merged expectation (``calls.2``) → the field it was written at, when macros were merged."""
 
     @property
     def name(self) -> str:
@@ -64,6 +66,15 @@ class CasePlan:
         if skip is False or skip == "":
             return None
         return "skip: true" if skip is True else str(skip)
+
+    def source(self, field_path: str) -> str:
+        """Where an expectation of the merged ``expect`` was written (a macro, or the case)."""
+        prefix = f"{self.field}.expect."
+        if not self.origins or not field_path.startswith(prefix):
+            return field_path
+        kind, _, rest = field_path[len(prefix) :].partition(".")
+        item = rest.partition(".")[0]
+        return self.origins.get(f"{kind}.{item}", self.origins.get(kind, field_path))
 
     def runs_for_real(self, step: str) -> bool:
         """Whether an unmocked command step may run for real."""
@@ -109,10 +120,26 @@ def load_suite(path: Path) -> Suite:
             "no 'tests' block: add one, or write the cases in a .visor.tests.yaml", Location(str(path))
         )
     block = _validated({"tests": data["tests"]}, path, positions)
-    # The rest is the config under test: its own steps, or `extends` naming it (Visor's
-    # .visor.tests.yaml layout).  Without `tests`, the loader has no inert key to warn about.
-    loaded = load_parsed({k: v for k, v in data.items() if k != "tests"}, path, positions)
-    suite = Suite(path, loaded, _plans(block), positions)
+    return _checked(Suite(path, _config_under_test(data, path, positions), _plans(block), positions), block)
+
+
+def _config_under_test(data: dict[str, Any], path: Path, positions: dict[str, Position]) -> LoadedConfig:
+    """The config the cases run: the file itself, or the one file its ``extends`` names.
+
+    A suite file holding only ``extends: x.yaml`` (Visor's ``.visor.tests.yaml``)
+    tests ``x.yaml`` exactly as ``visor run x.yaml`` loads it; composing would
+    change it (an extending config's steps without ``on`` default to manual).
+    Anything else is composed by the loader, as ``visor run`` would.  Without
+    ``tests``, the loader has no inert key to warn about.
+    """
+    config = {k: v for k, v in data.items() if k != "tests"}
+    target = config.get("extends")
+    if isinstance(target, str) and set(config) <= {"version", "extends"}:
+        return load_config(path.parent / target)
+    return load_parsed(config, path, positions)
+
+
+def _checked(suite: Suite, block: TestsBlock) -> Suite:
     check_step_names(suite, block)
     check_mock_shapes(suite)
     return suite
@@ -168,11 +195,13 @@ def _plans(block: TestsBlock) -> tuple[CasePlan, ...]:
     plans = []
     for index, case in enumerate(block.cases):
         real = defaults.real_commands if case.real_commands is None else case.real_commands
+        expect, origins = _with_macros(case.expect, defaults.macros, f"tests.cases.{index}")
         plans.append(
             CasePlan(
                 index=index,
                 model=case,
-                expect=_with_macros(case.expect, defaults.macros),
+                expect=expect,
+                origins=origins,
                 strict=defaults.strict if case.strict is None else case.strict,
                 real_commands=real if isinstance(real, bool) else frozenset(real),
                 step_tags=tuple(dict.fromkeys([*defaults.tags, *case.tags])),
@@ -183,21 +212,33 @@ def _plans(block: TestsBlock) -> tuple[CasePlan, ...]:
     return tuple(plans)
 
 
-def _with_macros(expect: ExpectBlock, macros: Mapping[str, ExpectBlock]) -> ExpectBlock:
-    """Merge the named macros under the case's own expectations (lists add up, the case wins)."""
+def _with_macros(
+    expect: ExpectBlock, macros: Mapping[str, ExpectBlock], case_field: str
+) -> tuple[ExpectBlock, dict[str, str]]:
+    """Merge the named macros under the case's own expectations (lists add up, the case wins).
+
+    Also returns where each merged item was written (``calls.2`` → the macro's
+    ``tests.defaults.macros.m.calls.0``), so a failure points at its own line.
+    """
     if not expect.use:
-        return expect
+        return expect, {}
     merged: dict[str, Any] = {}
-    for block in [*(macros[name] for name in expect.use if name in macros), expect]:  # unknown: see below
-        for name in block.model_fields_set - {"use"}:
+    origins: dict[str, str] = {}
+    sources = [(f"tests.defaults.macros.{name}", macros[name]) for name in expect.use if name in macros]
+    for base, block in [*sources, (f"{case_field}.expect", expect)]:
+        for name in sorted(block.model_fields_set - {"use"}):
             value = getattr(block, name)
             if isinstance(value, list):
+                start = len(merged.get(name, []))
+                origins.update({f"{name}.{start + i}": f"{base}.{name}.{i}" for i in range(len(value))})
                 merged[name] = [*merged.get(name, []), *value]
             elif isinstance(value, dict):
+                origins.update({f"{name}.{key}": f"{base}.{name}.{key}" for key in value})
                 merged[name] = {**merged.get(name, {}), **value}
             else:
+                origins[name] = f"{base}.{name}"
                 merged[name] = value
-    return ExpectBlock.model_construct(_fields_set=set(merged), **merged)
+    return ExpectBlock.model_construct(_fields_set=set(merged), **merged), origins
 
 
 def _text(value: object) -> str:
