@@ -106,9 +106,8 @@ def main(argv: list[str]) -> int:
     print(f"{len(walls):6} parallel runs spinning, js_timeout 1 s: the step lasts {spread} (wall clock)")
     for signum in (signal.SIGINT, signal.SIGTERM):
         code, seconds = stop_spinning_run(signum)
-        print(
-            f"     1 run spinning (js_timeout 60 s), {signum.name}: exit {code}, {seconds * 1000:.0f} ms later"
-        )
+        label = f"1 run spinning (js_timeout 60 s), {signum.name}"
+        print(f"     {label}: exit {code}, {seconds * 1000:.0f} ms later")
     return 0
 
 
