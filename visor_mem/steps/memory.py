@@ -113,5 +113,7 @@ class MemoryStep:
         if not computed(spec):
             return memory.apply([OPERATIONS[spec.op](call, spec)])[0]
         # Reading memory to compute the value, then writing, is one serializable section.
-        with memory.exclusive():
+        # The store's section is taken first even for the session: JavaScript takes them
+        # in that order (expr/js_host.py), and one order means no deadlock.
+        with call.memory.exclusive(), memory.exclusive():
             return memory.apply([OPERATIONS[spec.op](call, spec)])[0]
