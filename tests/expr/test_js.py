@@ -730,3 +730,15 @@ def test_context_globals_and_helpers_are_defined_once_and_frozen(ctx: EvalContex
         "pr_opened",
         None,
     ]
+
+
+def test_earlier_outputs_do_not_count_against_the_memory_limit(ctx: EvalContext) -> None:
+    """A 24 MB output used to fill the context (the mirror) and fail later snippets."""
+    ctx.outputs.record("big", "x" * 24_000_000)
+    expressions = Expressions(ctx, js_memory_mb=16)
+    try:
+        assert expressions.js("outputs.small === undefined", where=WHERE) is True
+        with pytest.raises(ScriptMemoryExceeded):  # reading it is the snippet's own allocation
+            expressions.js("outputs.big.length", where=WHERE)
+    finally:
+        expressions.close()
