@@ -45,11 +45,16 @@ class SignalRelay:
                 signal.signal(signum, self._on_signal)
 
     def uninstall(self) -> None:
-        """Put the previous handlers back (those still pointing at this relay)."""
+        """Put the previous handlers back where this relay is still the current one.
+
+        A relay installed later may have saved this one as its previous
+        handler: it then stays in the chain, passing signals on (``_previous``
+        is kept for that), and stops no JavaScript any more.
+        """
         for signum, previous in self._previous.items():
             if signal.getsignal(signum) == self._on_signal:
                 signal.signal(signum, previous)
-        self._previous = {}
+        self._stops = []
 
     def add_stop(self, stop: Callable[[], None]) -> None:
         """``stop`` is called on a signal (it aborts one QuickJS runtime)."""
