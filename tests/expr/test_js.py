@@ -742,3 +742,20 @@ def test_earlier_outputs_do_not_count_against_the_memory_limit(ctx: EvalContext)
             expressions.js("outputs.big.length", where=WHERE)
     finally:
         expressions.close()
+
+
+def test_wrap_turns_an_extra_into_what_a_hidden_helper_makes(ctx: EvalContext) -> None:
+    ctx.js_helpers["__wrapped"] = (
+        "(raw) => new Proxy(new String(raw), "
+        "{get: (t, k) => k === 'n' ? 42 : typeof t[k] === 'function' ? t[k].bind(t) : t[k]})"
+    )
+    expressions = Expressions(ctx)
+    try:
+        code = "[output.n, output.trim(), typeof __wrapped]"
+        got = expressions.js(code, where=WHERE, extra={"output": " hi "}, wrap={"output": "__wrapped"})
+        assert got == [42, "hi", "undefined"]
+        with pytest.raises(ScriptError, match="no helper 'nope'"):
+            expressions.js("1", where=WHERE, extra={"output": 1}, wrap={"output": "nope"})
+        assert expressions.js("typeof output", where=WHERE) == "undefined"
+    finally:
+        expressions.close()

@@ -57,6 +57,7 @@ class Expressions:
         where: Location,
         extra: Mapping[str, JSON] | None = None,
         deadline: Deadline | None = None,
+        wrap: Mapping[str, str] | None = None,
     ) -> JSON:
         """Evaluate an expression or a body (with or without ``return``); its JSON result.
 
@@ -67,8 +68,11 @@ class Expressions:
         at whichever comes first, it or the JS time limit (both by wall clock).
         Raises ScriptError, ScriptTimeout, StepTimeout, ScriptMemoryExceeded, or
         MemoryOperationError when the snippet's writes are refused.
+        ``wrap`` maps an extra's name to a ``ctx.js_helpers`` function (a name
+        starting with ``__`` is a helper but no global) that makes the value the
+        snippet sees, e.g. ``wrap={"output": "__jsonSmart"}``.
         """
-        return self._sandbox().evaluate(code, where, extra, deadline)
+        return self._sandbox().evaluate(code, where, extra, deadline, wrap)
 
     def truthy(
         self,
@@ -77,9 +81,10 @@ class Expressions:
         where: Location,
         extra: Mapping[str, JSON] | None = None,
         deadline: Deadline | None = None,
+        wrap: Mapping[str, str] | None = None,
     ) -> bool:
         """JavaScript truthiness of the result (for ``if`` and ``fail_if``)."""
-        return _js_truthy(self.js(code, where=where, extra=extra, deadline=deadline))
+        return _js_truthy(self.js(code, where=where, extra=extra, deadline=deadline, wrap=wrap))
 
     def render(
         self,

@@ -105,14 +105,20 @@ class JsRuntime:
     # -- the evaluation --------------------------------------------------------
 
     def evaluate(
-        self, code: str, where: Location, extra: Mapping[str, JSON] | None, deadline: Deadline | None
+        self,
+        code: str,
+        where: Location,
+        extra: Mapping[str, JSON] | None,
+        deadline: Deadline | None,
+        wrap: Mapping[str, str] | None = None,
     ) -> JSON:
         """Run a snippet, apply its writes, print its log lines; return its JSON result."""
         snippet = self._compile(code, where)
         extra_text = _extra_text(extra, where)
+        wrap_text = dumps_js(dict(wrap)) if wrap else ""
         self._host.reset()
         try:
-            value, logs = self._run(snippet, extra_text, where, deadline)
+            value, logs = self._run(snippet, extra_text, wrap_text, where, deadline)
         except BaseException:
             self._host.finish(commit=False)
             raise
@@ -125,11 +131,11 @@ class JsRuntime:
         return value
 
     def _run(
-        self, snippet: int, extra: str, where: Location, deadline: Deadline | None
+        self, snippet: int, extra: str, wrap: str, where: Location, deadline: Deadline | None
     ) -> tuple[JSON, list[str]]:
         """The value and the log lines; on failure the lines are emitted and the error raised."""
         step_limited = self._arm(deadline, where)
-        answer = self._call("run", where, step_limited, snippet, extra)
+        answer = self._call("run", where, step_limited, snippet, extra, wrap)
         ok, text, logs, clean = (True, answer, [], True) if isinstance(answer, str) else self._details(where)
         if self._host.crash is not None:
             self.broken = True
@@ -228,13 +234,16 @@ class JsSandbox:
         where: Location,
         extra: Mapping[str, JSON] | None = None,
         deadline: Deadline | None = None,
+        wrap: Mapping[str, str] | None = None,
     ) -> JSON:
         """Evaluate ``code`` (an expression, or a body with or without ``return``).
 
         ``deadline``: the calling step's (its ``timeout``), when it comes
-        before the JS time limit.
+        before the JS time limit.  ``wrap``: extra name → the name of a
+        ``js_helpers`` function that turns the extra's value into what the
+        snippet sees.
         """
-        return self._runtime().evaluate(code, where, extra, deadline)
+        return self._runtime().evaluate(code, where, extra, deadline, wrap)
 
     def close(self) -> None:
         """Drop this thread's context (others go with their threads)."""

@@ -186,6 +186,7 @@
   // -- globals and lockdown -------------------------------------------------------
 
   const OVERRIDABLE = new Set(["args"]);
+  const HELPERS = create(null); // EvalContext.js_helpers, by name
   const OWN = new Set(); // globals this prelude defines (already frozen where they can be)
   // Every evaluation starts with a fresh, empty `args`: the same as being
   // passed `args: {}`, which the host therefore does not send.
@@ -213,7 +214,11 @@
     for (const [name, value] of Object.entries(globals)) defineGlobal(name, value);
     for (const [name, text] of init.values) defineGlobal(name, deepFreeze(parse(text)));
     // Helpers are JS source evaluated once here, before the lockdown freezes them.
-    for (const [name, source] of init.helpers) defineGlobal(name, deepFreeze(indirectEval(`(${source}\n)`)));
+    // A helper named "__..." is no global: it only wraps extras (`wrap`, see setExtras).
+    for (const [name, source] of init.helpers) {
+      HELPERS[name] = deepFreeze(indirectEval(`(${source}\n)`));
+      if (!name.startsWith("__")) defineGlobal(name, HELPERS[name]);
+    }
     resetArgs();
   }
 
@@ -284,11 +289,13 @@
   let globalProto = null;
   let current = null; // the extras of the evaluation in progress
 
-  // Extras named in `__smart` become Visor's JSON-aware strings (the context's
-  // __visorJsonSmart helper, expr/js_visor.py): string methods and JSON fields both work.
+  // `wrap` maps an extra's name to the helper that turns its JSON value into
+  // the object the snippet sees.  The `__smart` extra (steps/command.py) lists
+  // extras to show as Visor's JSON-aware strings (the __visorJsonSmart helper,
+  // expr/js_visor.py): the same as wrapping them with that helper.
   const SMART = "__smart";
 
-  function setExtras(extra) {
+  function setExtras(extra, wrap) {
     current = extra;
     const smart = Array.isArray(extra[SMART]) ? extra[SMART] : [];
     for (const [name, value] of Object.entries(extra)) {
@@ -296,8 +303,11 @@
       if (baseline.has(name) && !OVERRIDABLE.has(name)) {
         throw new TypeError(`'${name}' is a built-in global and cannot be passed as an extra`);
       }
-      const shown = smart.includes(name) && typeof G.__visorJsonSmart === "function" ? G.__visorJsonSmart(value) : value;
-      defineProperty(G, name, { value: shown, writable: true, enumerable: false, configurable: true });
+      const helperName = hasOwn(wrap, name) ? wrap[name] : smart.includes(name) ? "__visorJsonSmart" : null;
+      const helper = helperName === null ? null : HELPERS[helperName];
+      if (helperName !== null && typeof helper !== "function") throw new TypeError(`no helper '${helperName}'`);
+      const seen = helper === null ? value : helper(value);
+      defineProperty(G, name, { value: seen, writable: true, enumerable: false, configurable: true });
     }
   }
 
@@ -385,14 +395,14 @@
   // One evaluation.  The common answer is the value's JSON text alone; with
   // logs, an error or a context to discard, it is 0 and `details` hands over
   // one JSON text: [ok, value text or error, logs, clean].
-  function run(id, extraText) {
+  function run(id, extraText, wrapText) {
     logs = [];
     copies = new Map();
     record = null;
     let ok = true;
     let text;
     try {
-      if (extraText) setExtras(parse(extraText));
+      if (extraText) setExtras(parse(extraText), wrapText ? parse(wrapText) : create(null));
       text = resultText(snippets[id]());
     } catch (err) {
       ok = false;
@@ -440,7 +450,7 @@
   }
 
   const commands = { init, compile, run, details, abort };
-  return function dispatch(command, a, b) {
-    return commands[command](a, b);
+  return function dispatch(command, a, b, c) {
+    return commands[command](a, b, c);
   };
 });
