@@ -167,3 +167,16 @@ READ = """\
     steps:
       r: {{type: memory, operation: get, key: a}}
 """
+
+
+DEEPEST = "[" * 256 + "]" * 256
+"""The deepest value the policy admits: every store layout must write it and read it back."""
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_the_deepest_admitted_value_round_trips_through_the_file(tmp_path: Path, fmt: str) -> None:
+    write = CONFIG.format(fmt=fmt).replace("value: 1", f"value_js: 'return {DEEPEST}'")
+    run_and_check(Case("write deepest", ("run", "w.yaml"), 0, "", {"w.yaml": write}), tmp_path)
+    read = Case("read deepest", ("run", "r.yaml", "-o", "json"), 0, "", {"r.yaml": READ.format(fmt=fmt)})
+    outcome = run_and_check(read, tmp_path)
+    assert '"status": "success"' in outcome.stdout

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from json.encoder import encode_basestring
 from typing import Any
 
-from visor_mem.jsonvalue import JsonValueError, js_number_text, parse_json
+from visor_mem.jsonvalue import MAX_DEPTH, JsonValueError, js_number_text, parse_json
 from visor_mem.store.base import JSON, Dump
 from visor_mem.store.codec import DecodeError, decode_text
 
@@ -100,7 +100,7 @@ class JsonCodec:
         if not text.strip():
             return {}  # an empty file (e.g. `touch memory.json`) is an empty store
         try:
-            document = parse_json(text)
+            document = parse_json(text, MAX_DEPTH + 2)  # a value sits inside {namespace: {key: ...}}
         except JsonValueError as err:
             raise DecodeError(f"{err.message} (column {err.column})", err.line) from err
         return _check_layout(document)
