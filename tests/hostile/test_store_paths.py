@@ -182,3 +182,47 @@ def test_a_symlinked_store_updates_its_target(tmp_path: Path) -> None:
     assert (tmp_path / "m.json").is_symlink()
     assert b'"a": 1' in (tmp_path / "real" / "t.json").read_bytes()
     assert (tmp_path / "real" / ".t.json.lock").is_file()  # the sidecars live beside the target
+
+
+SQLITE = {"s.yaml": 'version: "1.0"\nsteps:\n  w: {type: memory, operation: set, key: a, value: 1}\n'}
+SQLITE_CASES = [
+    Case(
+        "sqlite FIFO",
+        ("run", "s.yaml", "--store", "sqlite:x.db"),
+        2,
+        "x.db: the memory store is a FIFO",
+        SQLITE,
+        setup=_fifo("x.db"),
+        timeout=15,
+    ),
+    Case(
+        "sqlite device",
+        ("run", "s.yaml", "--store", "sqlite:dev"),
+        2,
+        "is a character device",
+        SQLITE,
+        setup=_device("dev"),
+    ),
+    Case(
+        "sqlite folder",
+        ("run", "s.yaml", "--store", "sqlite:d"),
+        2,
+        "d: the memory store is a folder",
+        SQLITE,
+        setup=_folder("d"),
+    ),
+    Case(
+        "sqlite chmod 444",
+        ("run", "s.yaml", "--store", "sqlite:x.db"),
+        2,
+        "read-only",
+        {**SQLITE, "x.db": b""},
+        ("x.db",),
+        _read_only("x.db"),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", SQLITE_CASES, ids=lambda c: c.id)
+def test_hostile_sqlite_path(case: Case, tmp_path: Path) -> None:
+    run_and_check(case, tmp_path)

@@ -26,6 +26,7 @@ from visor_mem.errors import Location, StoreError
 from visor_mem.jsonvalue import JsonValueError, dump_compact, parse_json
 from visor_mem.store.base import JSON, Dump, StoreSettings
 from visor_mem.store.ops import Entry, Op, OpMethods, plan, writes_anything
+from visor_mem.store.paths import store_target
 from visor_mem.store.semantics import Quotas
 
 SCHEMA_VERSION = "1"
@@ -407,4 +408,4 @@ def new_sqlite_store(
     """Registry factory for ``storage: sqlite``; ``file`` is relative to ``base_dir``."""
     if not config.file:
         raise StoreError("storage 'sqlite' needs a file")
-    return SqliteStore(base_dir / config.file, clock=clock)
+    return SqliteStore(store_target(base_dir / config.file, writes=True), clock=clock)
