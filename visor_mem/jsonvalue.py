@@ -294,7 +294,7 @@ def _located(item: str, text: str) -> None:
 
 
 def _too_deep(text: str, max_depth: int) -> JsonValueError:
-    message = f"nested deeper than {max_depth} levels"
+    message = f"nested deeper than {MAX_DEPTH} levels"  # as the user counts: in the value
     depth = 0
     for match in _BRACKET.finditer(text):
         bracket = match.group()
