@@ -152,6 +152,42 @@ CASES = [
         "the name: not UTF-8 text (byte 0xfe)",
         {"c.yaml": STEP},
     ),  # fmt: skip
+    *(
+        Case(
+            f"pr-{name}",
+            **_run(
+                STEP,
+                "--pr",
+                "pr.json",
+                message=f"pr.json:{where}: not a JSON value: {what}",
+                files={"c.yaml": STEP, "pr.json": data},
+            ),
+        )  # fmt: skip
+        for name, data, where, what in [
+            ("deep", '{"a": ' + "[" * 5000 + "]" * 5000 + "}", "1:262", "nested deeper than 256 levels"),
+            ("nan", '{"a":\n NaN}', "2:2", "NaN is not a JSON value"),
+            ("1e999", '{"a": 1e999}', "1:7", "1e999 is out of range"),
+            ("surrogate", '{"a": "\\ud800"}', "1:8", "a string holds a lone surrogate"),
+            ("not-utf8", b'{"a": "\xff"}', "1:8", "not UTF-8 (byte 0xff)"),
+            ("big-int", '{"a": ' + "9" * 5000 + "}", "1:7", "an integer of 5000 digits is out of range"),
+        ]
+    ),
+    Case(
+        "memory-set-nan",
+        ("memory", "set", "k", "NaN", "--store", "file:m.json"),
+        2,
+        "NaN is not a JSON value",
+        {"m.json": '{"default": {"k": 1}}'},
+        unchanged=("m.json",),
+    ),  # fmt: skip
+    Case(
+        "memory-set-big-int",
+        ("memory", "set", "k", "9" * 5000, "--store", "file:m.json"),
+        2,
+        "an integer of 5000 digits is out of range",
+        {"m.json": '{"default": {"k": 1}}'},
+        unchanged=("m.json",),
+    ),  # fmt: skip
     Case("cli-js-timeout-nan", **_run(STEP, "--js-timeout", "nan", message="--js-timeout")),
     Case("cli-lock-timeout-inf", **_run(STEP, "--lock-timeout", "inf", message="expected a finite number")),
     Case(

@@ -8,7 +8,6 @@ engine, rich) are imported inside the command, never at import time.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -57,17 +56,18 @@ def _not_utf8(text: str) -> int | None:
 
 
 def read_pr(ctx: click.Context, param: click.Parameter, value: Path | None) -> dict[str, Any]:
-    """``--pr FILE`` → the JSON object in FILE (the ``pr`` global)."""
+    """``--pr FILE`` → the JSON object in FILE (the ``pr`` global), read under the JSON value policy."""
     if value is None:
         return {}
+    from visor_mem.jsonvalue import JsonValueError, parse_json_bytes
+
     try:
-        data = json.loads(value.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as err:
-        raise click.BadParameter(f"cannot read {value}: {err}", ctx, param) from err
-    except json.JSONDecodeError as err:
-        raise click.BadParameter(
-            f"{value}:{err.lineno}:{err.colno}: invalid JSON: {err.msg}", ctx, param
-        ) from err
+        data = parse_json_bytes(value.read_bytes())
+    except OSError as err:
+        raise click.BadParameter(f"cannot read {value}: {err.strerror}", ctx, param) from err
+    except JsonValueError as err:
+        where = f"{value}:{err.line}:{err.column}" if err.line is not None else str(value)
+        raise click.BadParameter(f"{where}: not a JSON value: {err.message}", ctx, param) from None
     if not isinstance(data, dict):
         raise click.BadParameter(f"{value} must hold a JSON object, not {type(data).__name__}", ctx, param)
     return data
