@@ -324,7 +324,9 @@ BAD_OPTIONS = [
     BadCase("var-without-equals", ("--var", "oops"), "expected KEY=VALUE, got 'oops'"),
     BadCase("var-empty-key", ("--var", "=x"), "expected KEY=VALUE"),
     BadCase("pr-missing", ("--pr", "nope.json"), "nope.json"),
-    BadCase("pr-not-json", ("--pr", "PR"), "invalid JSON", pr_text="{oops"),
+    BadCase(
+        "pr-not-json", ("--pr", "PR"), ":1:2: not a JSON value: Expecting property name", pr_text="{oops"
+    ),
     BadCase("pr-not-object", ("--pr", "PR"), "must hold a JSON object, not list", pr_text="[1]"),
 ]
 
