@@ -74,11 +74,18 @@ class Contracts:
     def judge(self, name: str, output: JSON) -> Verdict:
         """The verdict on a successful execution's output."""
         verdict = Verdict()
+        if not self._has_checks(name):
+            return verdict  # nothing to judge, no context to build (forEach items are a hot path)
         try:
             self._check(name, output, verdict)
         except VisorError as err:
             verdict.error, verdict.logical = str(err), False
         return verdict
+
+    def _has_checks(self, name: str) -> bool:
+        spec = self.config.steps[name]
+        own = spec.fail_if or spec.guarantee or spec.failure_conditions or spec.json_schema is not None
+        return bool(own or self.config.fail_if or self.config.failure_conditions)
 
     def _check(self, name: str, output: JSON, verdict: Verdict) -> None:
         spec = self.config.steps[name]
