@@ -46,7 +46,9 @@ def logs() -> list[str]:
 
 @pytest.fixture
 def ex(ctx: EvalContext, logs: list[str]) -> Iterator[Expressions]:
-    expressions = Expressions(ctx, js_timeout=0.5, js_memory_mb=32, log=logs.append)
+    expressions = Expressions(
+        ctx, js_timeout=1.0, js_memory_mb=32, log=logs.append
+    )  # wall clock: room for load
     yield expressions
     expressions.close()
 

@@ -137,7 +137,7 @@ def ctx() -> EvalContext:
 
 @pytest.fixture
 def ex(ctx: EvalContext) -> Iterator[Expressions]:
-    expressions = Expressions(ctx, js_timeout=0.3, js_memory_mb=16)
+    expressions = Expressions(ctx, js_timeout=1.0, js_memory_mb=16)  # wall clock: room for a loaded machine
     yield expressions
     expressions.close()
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from visor_mem.errors import VisorError
 from visor_mem.expr.context import OutputLedger
+from visor_mem.jsonvalue import MAX_DEPTH
 from visor_mem.store.base import JSON
 from visor_mem.store.ops import KINDS, Op, Overlay
 from visor_mem.store.scoped import Memory
@@ -37,8 +38,8 @@ from visor_mem.store.scoped import Memory
 _LONE_SURROGATE = re.compile(r"(?<!\\)(?:\\\\)*\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 """An escaped surrogate in JSON.stringify's output: it escapes only lone ones."""
 
-MAX_DEPTH = 512
-"""Nesting beyond this is refused at the bridge (before Python's recursion limit)."""
+# Nesting beyond the one JSON value policy's depth is refused at the bridge, before
+# Python's recursion limit (the store would refuse it anyway).
 
 
 def _refuse_constant(name: str) -> Any:
