@@ -692,7 +692,7 @@ def test_limit_errors_name_the_limit(ex: Expressions) -> None:
         ex.js("while (true) {}", where=WHERE)
     assert (
         str(timeout.value)
-        == "x.yaml:12:5: steps.calc.value_js: JavaScript ran longer than the 0.5 s time limit"
+        == "x.yaml:12:5: steps.calc.value_js: JavaScript ran longer than the 1 s time limit"
     )
     with pytest.raises(ScriptMemoryExceeded, match="more than the 32 MiB memory limit"):
         ex.js("const a = []; while (true) a.push('x'.repeat(1000))", where=WHERE)
