@@ -7,7 +7,11 @@ Prints, for memory, file-json, file-csv (and sqlite when registered):
   by ``commit()`` as the engine does per step, and the ratio to memory
   (target: file backends within 3x);
 * the cost of one set+commit in a store already holding 1,000 and 100,000 keys
-  (target: flat), plus the once-per-run open and close at that size.
+  (target: flat), plus the once-per-run open and close at that size;
+* sqlite's ratio to memory (target: within 3x);
+* on redis (its own redis-server on a free port, or ``--redis-url``), the cost of
+  an append / increment / set in a namespace of 10 and of 20,000 keys (target:
+  flat, within 1.5x).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import argparse
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -86,11 +91,57 @@ def cost_at_size(name: str, folder: Path, size: int, ops: int) -> tuple[float, f
     return per_op, opened, _timed(store.close)
 
 
+REDIS_SIZES = (10, 20_000)
+
+
+def redis_cost(url: str, size: int, ops: int) -> float:
+    """µs per operation (append, increment, set in turn) in a namespace of ``size`` keys."""
+    from visor_mem.store.ops import Op
+
+    _flush(url)
+    store = open_store(MemoryConfig(storage="redis", url=url), Path("."))
+    store.apply([Op("set", "default", f"fill{i}", {"i": i}) for i in range(size)])
+    memory = Memory(store)
+
+    def work() -> None:
+        for i in range(ops):
+            memory.append("log", i)
+            memory.increment("n")
+            memory.set(f"k{i % 10}", i)
+
+    try:
+        return _timed(work) / (3 * ops) * 1e6
+    finally:
+        store.close()
+
+
+def _flush(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+
+
+def redis_rows(url: str | None, ops: int) -> None:
+    from concurrency import redis_server  # bench/concurrency.py, beside this file
+
+    with redis_server() if url is None else nullcontext(url) as server:
+        costs = [min(redis_cost(server, size, ops) for _ in range(2)) for size in REDIS_SIZES]
+    small, large = REDIS_SIZES
+    print(
+        f"redis: {costs[0]:.1f} us/op with {small:,} keys, {costs[1]:.1f} us/op with {large:,} keys: "
+        f"{costs[1] / costs[0]:.2f}x (target <= 1.5)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ops", type=int, default=10_000)
     parser.add_argument("--sizes", default="1000,100000")
     parser.add_argument("--repeat", type=int, default=3, help="best of N (the machine may be shared)")
+    parser.add_argument("--redis-url", help="a redis to use (emptied!); default: start one")
+    parser.add_argument("--redis-ops", type=int, default=300)
     args = parser.parse_args()
     small, large = (int(s) for s in args.sizes.split(","))
     names = [n for n, (config, _) in CONFIGS.items() if config.storage in BACKENDS]
@@ -104,6 +155,7 @@ def main() -> None:
         f"{'growth':>7} {'open s':>7} {'close s':>8}"
     )
     base = None
+    ratios: dict[str, float] = {}
     for name in names:
         with (
             tempfile.TemporaryDirectory() as a,
@@ -116,10 +168,14 @@ def main() -> None:
             cost_large, opened, closed = min(
                 cost_at_size(name, Path(c) / str(r), large, 2000) for r in range(args.repeat)
             )
+        ratios[name] = seconds / base
         print(
             f"{name:24} {seconds:8.3f} {seconds / base:9.2f} {cost_small:12.1f} {cost_large:14.1f} "
             f"{cost_large / cost_small:7.2f} {opened:7.3f} {closed:8.3f}"
         )
+    if "sqlite" in ratios:
+        print(f"sqlite: {ratios['sqlite']:.2f}x the in-memory time (target <= 3)")
+    redis_rows(args.redis_url, args.redis_ops)
 
 
 if __name__ == "__main__":

@@ -11,8 +11,9 @@ import pytest
 import redis
 
 from visor_mem.config.models import MemoryConfig
-from visor_mem.errors import StoreError
+from visor_mem.errors import MemoryOperationError, StoreError
 from visor_mem.store import open_store
+from visor_mem.store.ops import Op
 from visor_mem.store.redis import PREFIX, RedisStore
 
 
@@ -108,3 +109,28 @@ def test_server_going_away_is_a_store_error(private_redis: RedisServer) -> None:
     with pytest.raises(StoreError, match=f"redis {url}"):
         store.set("k", 2, "ns")
     store.close()
+
+
+def test_a_value_that_is_not_json_is_a_store_error(redis_url: str) -> None:
+    store = RedisStore(redis_url)
+    store.set("k", 1, "ns")
+    client = redis.Redis.from_url(redis_url)
+    client.hset(f"{PREFIX}ns:ns:values", "k", b"\xff not json")
+    client.close()
+    for read in (lambda: store.get("k", "ns"), store.dump, lambda: store.increment("k", 1, "ns")):
+        with pytest.raises(StoreError, match="key 'k' of namespace 'ns' does not hold JSON"):
+            read()
+    store.close()
+
+
+def test_a_refused_batch_leaves_a_concurrent_writer_s_keys_alone(redis_url: str) -> None:
+    """No snapshot and no rollback: a batch that fails writes nothing, so another client's
+    write to the same namespace meanwhile survives."""
+    mine, theirs = RedisStore(redis_url), RedisStore(redis_url)
+    mine.set("text", "x", "ns")
+    theirs.set("theirs", 1, "ns")
+    with pytest.raises(MemoryOperationError):
+        mine.apply([Op("set", "ns", "a", 1), Op("increment", "ns", "text", 1)])
+    assert mine.dump() == {"ns": {"text": "x", "theirs": 1}}
+    mine.close()
+    theirs.close()

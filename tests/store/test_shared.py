@@ -49,20 +49,22 @@ def test_the_feed_shows_another_connection_s_writes_in_order(opener: Opener) -> 
     start = mine.revision
     theirs.apply([Op("set", "", "a", 1), Op("delete", "", "missing"), Op("set", "ns", "b", 2)])
     theirs.clear("ns")
-    assert mine.revision == start + 3
+    assert mine.revision > start
     assert mine.changes_since(start) == [Change("default", "a"), Change("ns", "b"), Change("ns", None)]
-    assert mine.changes_since(mine.revision) == []
+    revision = mine.revision
+    assert mine.changes_since(revision) == []
     with pytest.raises(MemoryOperationError, match="amount must be a number"):
         theirs.apply([Op("set", "", "c", 1), Op("increment", "", "a", "x")])
-    assert mine.changes_since(start + 3) == []  # a refused batch records nothing
+    assert mine.changes_since(revision) == []  # a refused batch records nothing
 
 
 def test_a_reader_behind_the_feed_s_window_must_reload(opener: Opener) -> None:
     mine, theirs = opener(), opener()
     start = mine.revision
-    theirs.apply([Op("set", "", f"k{i}", i) for i in range(5000)])  # more than FEED_KEEP
+    for i in range(4400):  # more than both backends keep (FEED_KEEP)
+        theirs.set(f"k{i % 10}", i)
     assert mine.changes_since(start) is None
-    assert mine.changes_since(mine.revision - 1) == [Change("default", "k4999")]
+    assert mine.changes_since(mine.revision - 1) == [Change("default", "k9")]
 
 
 WRITER = """

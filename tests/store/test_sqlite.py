@@ -104,7 +104,7 @@ def test_expired_rows_are_purged_from_the_file(tmp_path: Path) -> None:
     store.set("short", 1, "ns", ttl=5)
     store.set("long", 1, "ns", ttl=50)
     clock.now += 10
-    store.set("other", 1, "ns2")  # any write purges
+    store.set("other", 1, "ns2")  # a store that wrote purges when it closes (and every so often)
     store.close()
     with sqlite3.connect(tmp_path / "m.db") as db:
         keys = [row[0] for row in db.execute("SELECT key FROM visor_entries ORDER BY namespace, seq")]
@@ -163,14 +163,14 @@ def _damaged_store(path: Path, first_page: int, last_page: int) -> None:
         store.set(f"key-{n}", "x" * 100, "ns")
     store.close()  # the last connection folds the WAL into the file
     data = bytearray(path.read_bytes())
-    page = 4096
+    page = int.from_bytes(data[16:18], "big")  # the header's page size
     data[first_page * page : last_page * page] = b"\xff" * (last_page - first_page) * page
     path.write_bytes(bytes(data))
 
 
 def test_damaged_schema_pages_fail_at_open(tmp_path: Path) -> None:
     _damaged_store(tmp_path / "m.db", 2, 4)
-    with pytest.raises(StoreError, match=f"{tmp_path / 'm.db'}: database disk image is malformed"):
+    with pytest.raises(StoreError, match=f"{tmp_path / 'm.db'}: .*database disk image is malformed"):
         SqliteStore(tmp_path / "m.db")
 
 
@@ -189,3 +189,29 @@ def test_factory_needs_a_file(tmp_path: Path) -> None:
     config = MemoryConfig.model_construct(storage="sqlite", file=None)
     with pytest.raises(StoreError, match="needs a file"):
         new_sqlite_store(config, tmp_path)
+
+
+def test_a_database_from_before_the_feed_gets_it_when_opened(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "m.db")
+    store.set("old", 1, "ns")
+    store.close()
+    with sqlite3.connect(tmp_path / "m.db") as db:
+        db.execute("DROP TABLE visor_feed")
+        db.execute("DROP TRIGGER visor_entries_namespace")
+    store = SqliteStore(tmp_path / "m.db")
+    start = store.revision()
+    store.set("new", 2, "other")
+    assert store.changes_since(start) == [("other", "new")]
+    assert store.namespaces() == ["ns", "other"]
+    store.close()
+
+
+def test_a_value_that_is_not_json_is_a_store_error(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "m.db")
+    store.set("k", 1, "ns")
+    with sqlite3.connect(tmp_path / "m.db") as db:
+        db.execute("UPDATE visor_entries SET value = 'not json' WHERE key = 'k'")
+    for read in (lambda: store.get("k", "ns"), store.dump, lambda: store.increment("k", 1, "ns")):
+        with pytest.raises(StoreError, match="the value at ns.k is not JSON visor can read"):
+            read()
+    store.close()

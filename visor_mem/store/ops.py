@@ -133,6 +133,10 @@ class Overlay:
     def keys(self, namespace: str) -> list[str]:
         return list(self._materialized(namespace))
 
+    def limited(self, namespace: str) -> bool:
+        """Whether quotas apply to the namespace."""
+        return limits_for(self._quotas, namespace) is not None
+
     def check_new_key(self, namespace: str, key: str) -> None:
         limits = limits_for(self._quotas, namespace)
         if limits is not None and limits.max_keys is not None:
@@ -146,7 +150,7 @@ class Overlay:
         if full is not None:
             full[key] = entry
         else:
-            if self.entry(namespace, key) is None and namespace in self._counts:
+            if namespace in self._counts and self.entry(namespace, key) is None:
                 self._counts[namespace] += 1
             self._cache[namespace, key] = entry
         self.writes.append(Op("set", namespace, key, entry.value, expires_at=entry.expires_at))
@@ -159,7 +163,7 @@ class Overlay:
             del full[key]
         else:
             self._cache[namespace, key] = None
-            if namespace in self._counts:
+            if namespace in self._counts:  # (the entry was read just above)
                 self._counts[namespace] -= 1
         self.writes.append(Op("delete", namespace, key))
         return True
@@ -231,7 +235,9 @@ def _store(plan: Overlay, op: Op, old: Entry | None, value: JSON) -> None:
 
 def _set(op: Op, plan: Overlay) -> JSON:
     value = copy_json(op.value, f"value of '{op.key}'")
-    _store(plan, op, plan.entry(op.namespace, _key(op)), value)
+    # A set's result and expiry do not depend on the old entry; only a quota reads it.
+    old = plan.entry(op.namespace, _key(op)) if plan.limited(op.namespace) else None
+    _store(plan, op, old, value)
     return copy_json(value)
 
 

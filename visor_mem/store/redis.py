@@ -6,18 +6,23 @@ Layout, under the prefix ``visor:``:
   (``nsseq``), so empty namespaces stay listed, in order;
 - per namespace ``ns:<name>:values`` (hash key → JSON text), ``:order``
   (sorted set key → insertion sequence from ``:seq``, untouched by an
-  overwrite) and ``:expiry`` (sorted set key → epoch second).
+  overwrite), ``:expiry`` (sorted set key → epoch second) and ``:ver`` (a
+  counter of its writes);
+- ``rev`` (a counter of all writes) and ``changes`` (the feed: sorted set of
+  ``"<rev> [ns, key]"`` by rev, the last ``FEED_KEEP``); ``lock`` while a
+  client holds an exclusive section.
 
-Each operation is one Lua script, so it is atomic on the server.  Scripts
-purge the namespace's expired keys first (Redis has no per-field expiry
-before 7.4), so expired keys are invisible and gone.  ``append`` and
-``increment`` compute the new value in Python with :mod:`semantics` and
-write it with a compare-and-set script, retrying when another client won
-the race: no update is lost and the value rules stay in one place.
-
-``transaction()`` is all-or-nothing for this client: the first write to a
-namespace inside it snapshots the namespace, and an exception restores the
-snapshots.  It does not isolate other clients from the intermediate states.
+A batch (``apply``) is optimistic: the keys it names are fetched in one
+script, planned in Python with the rules (:mod:`visor_mem.store.ops`, so the
+rules and quotas are written once), and written by one script that first
+checks that nothing the plan read has changed (each key read, the key count
+of a namespace whose quota was checked, the version of a namespace that was
+listed) and that no other client holds the lock.  If anything changed, it
+writes nothing and the batch is planned again.  So a refused or conflicting
+batch never touches a key, no namespace is ever copied, and the cost of an
+operation does not depend on how many keys its namespace holds.  Scripts
+purge the expired keys of the namespaces they touch first (Redis has no
+per-field expiry before 7.4), so expired keys are invisible and gone.
 """
 
 from __future__ import annotations
@@ -33,178 +38,24 @@ from pathlib import Path
 from typing import Any
 
 from visor_mem.errors import StoreError
-from visor_mem.jsonvalue import JsonValueError, dump_compact, parse_json
+from visor_mem.jsonvalue import JsonValueError, dump_compact, parse_json, parse_json_bytes
 from visor_mem.store.base import JSON, Dump, StoreSettings
 from visor_mem.store.ops import Entry, Op, OpMethods, plan
 from visor_mem.store.redact import redact_url
+from visor_mem.store.redis_scripts import SCRIPTS
 from visor_mem.store.semantics import Quotas
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
 PREFIX = "visor:"
 CAS_ATTEMPTS = 10_000
-FEED_KEEP = 4096
-"""Changes kept in the ``changes`` feed: a reader further behind reloads everything."""
 LOCK_LEASE_S = 60.0
 """How long an exclusive section may hold the lock (a killed holder frees it after this)."""
 LOCK_WAIT_S = 120.0
 """How long to wait for another client's exclusive section before giving up."""
 
-_PURGE = """
-local dead = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])
-for _, k in ipairs(dead) do
-  redis.call('HDEL', KEYS[1], k)
-  redis.call('ZREM', KEYS[2], k)
-  redis.call('ZREM', KEYS[3], k)
-end
-"""
-
-# KEYS: values, order, expiry; ARGV: now, key
-_READ = (
-    _PURGE
-    + """
-return {redis.call('HGET', KEYS[1], ARGV[2]) or '', redis.call('ZSCORE', KEYS[3], ARGV[2]) or ''}
-"""
-)
-
-# KEYS: values, order, expiry; ARGV: now
-_ENTRIES = (
-    _PURGE
-    + """
-local out = {}
-for _, k in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  out[#out + 1] = k
-  out[#out + 1] = redis.call('HGET', KEYS[1], k)
-end
-return out
-"""
-)
-
-# The batch scripts build key names from ARGV[1] (the prefix) and namespace names.
-_NAMES = """
-local P = ARGV[1]
-local function k(ns, part) return P .. 'ns:' .. ns .. ':' .. part end
-local function purge(ns, now)
-  local dead = redis.call('ZRANGEBYSCORE', k(ns, 'expiry'), '-inf', now)
-  for _, key in ipairs(dead) do
-    redis.call('HDEL', k(ns, 'values'), key)
-    redis.call('ZREM', k(ns, 'order'), key)
-    redis.call('ZREM', k(ns, 'expiry'), key)
-  end
-end
-"""
-
-# ARGV: prefix, now, then (namespace, key) pairs.  Returns {value, expiry} per pair ('' : none).
-_FETCH = (
-    _NAMES
-    + """
-local out, seen = {}, {}
-for i = 3, #ARGV, 2 do
-  local ns, key = ARGV[i], ARGV[i + 1]
-  if not seen[ns] then purge(ns, ARGV[2]); seen[ns] = true end
-  out[#out + 1] = redis.call('HGET', k(ns, 'values'), key) or ''
-  out[#out + 1] = redis.call('ZSCORE', k(ns, 'expiry'), key) or ''
-end
-return out
-"""
-)
-
-# ARGV: prefix, now, namespace.  Returns {count, version, key...}.
-_SHAPE = (
-    _NAMES
-    + """
-local ns = ARGV[3]
-purge(ns, ARGV[2])
-local out = {redis.call('HLEN', k(ns, 'values')), redis.call('GET', k(ns, 'ver')) or '0'}
-for _, key in ipairs(redis.call('ZRANGE', k(ns, 'order'), 0, -1)) do out[#out + 1] = key end
-return out
-"""
-)
-
-# ARGV: prefix, now, lock token ('' : none), number of expectation fields, expectations, writes.
-#   expectations: 'k' ns key value expiry | 'n' ns count | 'v' ns version
-#   writes: 's' ns key value expiry | 'd' ns key | 'c' ns
-# Everything is checked before anything is written.  Returns 1 when written;
-# nothing is written and it returns 0 when another client changed what the batch
-# read, 2 while another client holds the lock, 3 when our lock expired.
-# Each write is numbered (``rev``) and logged in the ``changes`` feed.
-_APPLY = (
-    _NAMES
-    + """
-local holder = redis.call('GET', P .. 'lock')
-if holder and holder ~= ARGV[3] then return 2 end
-if ARGV[3] ~= '' and not holder then return 3 end
-local now, last = ARGV[2], 4 + tonumber(ARGV[4])
-local i, seen = 5, {}
-local function arg(n) return ARGV[i + n] end
-while i <= last do
-  local ns = arg(1)
-  if not seen[ns] then purge(ns, now); seen[ns] = true end
-  if arg(0) == 'k' then
-    local cur = redis.call('HGET', k(ns, 'values'), arg(2)) or ''
-    local exp = redis.call('ZSCORE', k(ns, 'expiry'), arg(2)) or ''
-    if cur ~= arg(3) or exp ~= arg(4) then return 0 end
-    i = i + 5
-  elseif arg(0) == 'n' then
-    if tostring(redis.call('HLEN', k(ns, 'values'))) ~= arg(2) then return 0 end
-    i = i + 3
-  else
-    if (redis.call('GET', k(ns, 'ver')) or '0') ~= arg(2) then return 0 end
-    i = i + 3
-  end
-end
-while i <= #ARGV do
-  local kind, ns, key = arg(0), arg(1), arg(2)
-  if not seen[ns] then purge(ns, now); seen[ns] = true end
-  redis.call('INCR', k(ns, 'ver'))
-  if kind == 's' then
-    redis.call('HSET', k(ns, 'values'), key, arg(3))
-    if not redis.call('ZSCORE', k(ns, 'order'), key) then
-      redis.call('ZADD', k(ns, 'order'), redis.call('INCR', k(ns, 'seq')), key)
-    end
-    if arg(4) == '' then
-      redis.call('ZREM', k(ns, 'expiry'), key)
-    else
-      redis.call('ZADD', k(ns, 'expiry'), arg(4), key)
-    end
-    if not redis.call('ZSCORE', P .. 'namespaces', ns) then
-      redis.call('ZADD', P .. 'namespaces', redis.call('INCR', P .. 'nsseq'), ns)
-    end
-    i = i + 5
-  elseif kind == 'd' then
-    redis.call('HDEL', k(ns, 'values'), key)
-    redis.call('ZREM', k(ns, 'order'), key)
-    redis.call('ZREM', k(ns, 'expiry'), key)
-    i = i + 3
-  else
-    redis.call('DEL', k(ns, 'values'), k(ns, 'order'), k(ns, 'expiry'), k(ns, 'seq'))
-    redis.call('ZREM', P .. 'namespaces', ns)
-    i = i + 2
-  end
-  local rev = redis.call('INCR', P .. 'rev')
-  local place = kind == 'c' and {ns} or {ns, key}
-  redis.call('ZADD', P .. 'changes', rev, rev .. ' ' .. cjson.encode(place))
-end
-redis.call('ZREMRANGEBYRANK', P .. 'changes', 0, -FEED_KEEP - 1)
-return 1
-"""
-)
-
-_UNLOCK = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-
-_SCRIPTS = {
-    "read": _READ,
-    "entries": _ENTRIES,
-    "fetch": _FETCH,
-    "shape": _SHAPE,
-    "apply": _APPLY.replace("FEED_KEEP", str(FEED_KEEP)),
-    "unlock": _UNLOCK,
-}
-
 
 def _text(raw: bytes | str) -> str:
+    """A name or number from the server; another program's text that is not UTF-8 is a StoreError."""
     if isinstance(raw, str):
         return raw
     try:
@@ -214,8 +65,7 @@ def _text(raw: bytes | str) -> str:
         raise StoreError(f"redis holds text that is not UTF-8 (visor did not write it): {shown!r}") from err
 
 
-def _encode(value: JSON) -> str:
-    return dump_compact(value)
+_encode = dump_compact
 
 
 class RedisStore(OpMethods):
@@ -226,7 +76,7 @@ class RedisStore(OpMethods):
         self.shown_url = redact_url(url)  # what messages show: never the password
         self._clock = clock
         self._client = _connect(url)
-        self._scripts = {name: self._client.register_script(src) for name, src in _SCRIPTS.items()}
+        self._scripts = {name: self._client.register_script(src) for name, src in SCRIPTS.items()}
         self._snapshots: dict[str, tuple[Any, ...]] | None = None
         self._thread_lock = threading.Lock()
         self._holder: int | None = None
@@ -246,13 +96,13 @@ class RedisStore(OpMethods):
 
     def get_all(self, namespace: str) -> dict[str, JSON]:
         flat = self._run("entries", self._ns_keys(namespace), [self._clock()])
-        pairs = ((_text(flat[i]), _text(flat[i + 1])) for i in range(0, len(flat), 2))
-        return {key: self.decode(text, namespace, key) for key, text in pairs}
+        pairs = ((_text(flat[i]), flat[i + 1]) for i in range(0, len(flat), 2))
+        return {key: self.decode(raw, namespace, key) for key, raw in pairs}
 
-    def decode(self, text: str, namespace: str, key: str) -> JSON:
-        """A stored JSON text; StoreError when something else wrote the key."""
+    def decode(self, raw: bytes | str, namespace: str, key: str) -> JSON:
+        """A stored JSON text; StoreError when something else wrote the key (not JSON, not UTF-8)."""
         try:
-            return parse_json(text)
+            return parse_json_bytes(raw) if isinstance(raw, bytes) else parse_json(raw)
         except JsonValueError as err:
             raise StoreError(
                 f"redis {self.shown_url}: key '{key}' of namespace '{namespace}' "
@@ -397,11 +247,10 @@ class RedisStore(OpMethods):
     def _run(self, script: str, keys: list[str], args: list[Any]) -> Any:
         return self._redis(lambda _: self._scripts[script](keys=keys, args=args))
 
-    def _read(self, namespace: str, key: str) -> tuple[str | None, str]:
+    def _read(self, namespace: str, key: str) -> tuple[bytes | None, str]:
         """The live value's JSON text (None: missing) and its raw expiry ('' : none)."""
         raw, expiry = self._run("read", self._ns_keys(namespace), [self._clock(), key])
-        text = _text(raw)
-        return (text or None), _text(expiry)
+        return (raw or None), _text(expiry)
 
     def _remember(self, namespace: str) -> None:
         """Inside a transaction, snapshot a namespace before its first change."""
@@ -448,15 +297,20 @@ class _Snapshot:
     def __init__(self, store: RedisStore, batch: Sequence[Op], now: float) -> None:
         self._store = store
         self._now = now
-        self._entries: dict[tuple[str, str], tuple[str, str]] = {}
+        self._entries: dict[tuple[str, str], tuple[bytes, bytes]] = {}  # fetched, raw
+        self._read: set[tuple[str, str]] = set()  # what the plan depends on
         self._shapes: dict[str, tuple[int, str, list[str]]] = {}
         self._counted: set[str] = set()
         self._listed: set[str] = set()
-        self._fetch(list(dict.fromkeys((op.namespace, op.key) for op in batch if op.key is not None)))
+        # Fetched together at the first read (a batch of plain sets reads nothing: one round trip).
+        self._unfetched = dict.fromkeys((op.namespace, op.key) for op in batch if op.key is not None)
 
     def entry(self, namespace: str, key: str) -> Entry | None:
         if (namespace, key) not in self._entries:
-            self._fetch([(namespace, key)])
+            self._unfetched[namespace, key] = None
+            self._fetch(list(self._unfetched))
+            self._unfetched.clear()
+        self._read.add((namespace, key))
         text, expiry = self._entries[namespace, key]
         if not text:
             return None
@@ -473,22 +327,23 @@ class _Snapshot:
     def expectations(self) -> list[Any]:
         """The script's arguments that check nothing read has changed: count first, then the rest."""
         fields: list[Any] = []
-        for (namespace, key), (text, expiry) in self._entries.items():
-            fields += ["k", namespace, key, text, expiry]
+        for namespace, key in self._read:
+            fields += ["k", namespace, key, *self._entries[namespace, key]]
         for namespace in self._counted:
             fields += ["n", namespace, self._shapes[namespace][0]]
         for namespace in self._listed:
             fields += ["v", namespace, self._shapes[namespace][1]]
         return [len(fields), *fields]
 
-    def _fetch(self, places: list[tuple[str, str | None]]) -> None:
+    def _fetch(self, places: list[tuple[str, str]]) -> None:
         if not places:
             return
         flat = self._store._run(
             "fetch", [], [PREFIX, self._now, *[part for place in places for part in place]]
         )
         for index, place in enumerate(places):
-            self._entries[place] = (_text(flat[2 * index]), _text(flat[2 * index + 1]))  # type: ignore[index]
+            # Raw bytes: compared again, byte for byte, by the apply script.
+            self._entries[place] = (flat[2 * index], flat[2 * index + 1])
 
     def _shape(self, namespace: str) -> tuple[int, str, list[str]]:
         if namespace not in self._shapes:

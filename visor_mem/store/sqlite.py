@@ -1,26 +1,29 @@
-"""The SQLite backend: stdlib ``sqlite3`` in WAL mode, one operation per transaction.
+"""The SQLite backend: stdlib ``sqlite3`` in WAL mode, one transaction per batch.
 
-Every write runs inside ``BEGIN IMMEDIATE`` (the read-modify-write of
-``append`` and ``increment`` included), so concurrent processes interleave
-without losing updates; the busy timeout makes them wait for each other
-instead of failing.  ``transaction()`` widens one such transaction around
-several operations.
+A batch (``apply``) is planned and written inside one ``BEGIN IMMEDIATE``, so
+concurrent processes interleave without losing updates; the busy timeout
+makes them wait for each other instead of failing.  ``exclusive()`` widens
+that transaction around a caller's read-compute-write, and the change feed
+(``revision`` / ``changes_since``) tells a cache what any process wrote.
 
-Layout: ``visor_entries`` holds every key (namespace, key, JSON text, expiry,
-insertion sequence); ``visor_namespaces`` keeps namespaces listed in creation
-order, empty ones included; ``visor_meta`` records the schema version.  An
-overwrite updates the row in place, so a key keeps its position.
+Kept cheap per operation whatever the store's size (``bench/store.py``): a
+write is one UPDATE of the live row (one INSERT for a new key), statements
+are prepared once by sqlite3's statement cache, each batch adds one feed row,
+and expired keys, invisible to every read, are deleted every
+``PURGE_EVERY`` write transactions rather than in each.  WAL with
+``synchronous=NORMAL``: a committed batch survives a killed process.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from visor_mem.errors import Location, StoreError
 from visor_mem.jsonvalue import JsonValueError, dump_compact, parse_json
@@ -28,51 +31,19 @@ from visor_mem.store.base import JSON, Dump, StoreSettings
 from visor_mem.store.ops import Entry, Op, OpMethods, plan, writes_anything
 from visor_mem.store.paths import store_target
 from visor_mem.store.semantics import Quotas
+from visor_mem.store.sqlite_schema import SCHEMA_VERSION, connect, errors, prepare
 
-SCHEMA_VERSION = "1"
-BUSY_TIMEOUT_S = 60.0
+__all__ = ["SCHEMA_VERSION", "SqliteStore", "new_sqlite_store"]
 
-_SCHEMA = """
-CREATE TABLE visor_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE visor_namespaces (name TEXT PRIMARY KEY, seq INTEGER NOT NULL);
-CREATE TABLE visor_entries (
-    namespace TEXT NOT NULL,
-    key TEXT NOT NULL,
-    value TEXT NOT NULL,
-    expires_at REAL,
-    seq INTEGER NOT NULL,
-    PRIMARY KEY (namespace, key)
-);
-CREATE INDEX visor_entries_order ON visor_entries (namespace, seq);
-CREATE INDEX visor_entries_expiry ON visor_entries (expires_at) WHERE expires_at IS NOT NULL;
-"""
+FEED_KEEP = 4096
+"""Batches kept in ``visor_feed``: a reader further behind reloads everything."""
 
-_FEED_SCHEMA = "CREATE TABLE visor_changes (rev INTEGER PRIMARY KEY, namespace TEXT NOT NULL, key TEXT)"
-"""The change feed (see ``changes_since``); added to databases made before it existed."""
-
-_EXPECTED_COLUMNS = {
-    "visor_meta": ["name", "value"],
-    "visor_namespaces": ["name", "seq"],
-    "visor_entries": ["namespace", "key", "value", "expires_at", "seq"],
-}
+PURGE_EVERY = 256
+"""Write transactions between two deletions of expired keys."""
 
 _LIVE = "(expires_at IS NULL OR expires_at > ?)"
 
-
-def _encode(value: JSON) -> str:
-    return dump_compact(value)
-
-
-def _decode(text: object, namespace: str, key: str, path: Path) -> JSON:
-    """A stored value under the one JSON policy; another program's value is a StoreError."""
-    try:
-        if not isinstance(text, str):
-            raise TypeError(f"a {type(text).__name__}, not JSON text")
-        return parse_json(text)
-    except (JsonValueError, TypeError) as err:
-        raise StoreError(
-            f"the value at {namespace}.{key} is not JSON visor can read: {err}", Location(file=str(path))
-        ) from err
+_T = TypeVar("_T")
 
 
 class SqliteStore(OpMethods):
@@ -85,9 +56,10 @@ class SqliteStore(OpMethods):
         # serialises them and makes a transaction belong to one thread.
         self._lock = threading.RLock()
         self._depth = 0
-        self._db = _connect(path)
+        self._writes = 0
+        self._db = connect(path)
         try:
-            _prepare(self._db, path)
+            prepare(self._db, path)
         except BaseException:
             self._db.close()
             raise
@@ -95,17 +67,23 @@ class SqliteStore(OpMethods):
     # -- reads -------------------------------------------------------------
 
     def get(self, key: str, namespace: str) -> JSON:
-        row = self._row(key, namespace)
-        return None if row is None else _decode(row[0], namespace, key, self.path)
+        found = self.entry(namespace, key)
+        return None if found is None else found.value
 
     def has(self, key: str, namespace: str) -> bool:
-        return self._row(key, namespace) is not None
+        return self.entry(namespace, key) is not None
 
     def keys(self, namespace: str) -> list[str]:
-        return [key for key, _ in self._entries(namespace)]
+        with self._reading() as db:
+            return _Reader(db, self._clock(), self.path).keys(namespace)
 
     def get_all(self, namespace: str) -> dict[str, JSON]:
-        return {key: _decode(text, namespace, key, self.path) for key, text in self._entries(namespace)}
+        with self._reading() as db:
+            rows = db.execute(
+                f"SELECT key, value FROM visor_entries WHERE namespace = ? AND {_LIVE} ORDER BY seq",  # noqa: S608
+                (namespace, self._clock()),
+            ).fetchall()
+        return {key: _decode(text, namespace, key, self.path) for key, text in rows}
 
     def namespaces(self) -> list[str]:
         with self._reading() as db:
@@ -116,35 +94,47 @@ class SqliteStore(OpMethods):
         with self._reading():  # one snapshot for the whole dump
             return {ns: self.get_all(ns) for ns in self.namespaces()}
 
+    def entry(self, namespace: str, key: str) -> Entry | None:
+        """The live entry, or None."""
+        with self._reading() as db:
+            return _Reader(db, self._clock(), self.path).entry(namespace, key)
+
     # -- writes ------------------------------------------------------------
 
     def apply(self, batch: Sequence[Op], quotas: Quotas | None = None) -> list[JSON]:
         """Plan and write the batch in one transaction (a read snapshot when it only reads)."""
-        with self._writing() if writes_anything(batch) else self._reading() as db:
-            results, writes = plan(batch, self, self._clock(), quotas)
-            for write in writes:
-                _WRITES[write.kind](db, write)
-            if writes:
-                _record_changes(db, writes)
+        if not writes_anything(batch):
+            with self._reading() as db:
+                now = self._clock()
+                return plan(batch, _Reader(db, now, self.path), now, quotas)[0]
+        return self._in_write(lambda db: self._apply_in(db, batch, quotas))
+
+    def _apply_in(self, db: sqlite3.Connection, batch: Sequence[Op], quotas: Quotas | None) -> list[JSON]:
+        now = self._clock()
+        results, writes = plan(batch, _Reader(db, now, self.path), now, quotas)
+        if writes:
+            _write_all(db, writes, now)
         return results
 
     # -- what other processes see: the change feed and the exclusive section ----------
 
     def revision(self) -> int:
-        """The number of the last recorded write (every process's)."""
+        """The number of the last write transaction (any process's)."""
         with self._reading() as db:
-            return int(db.execute("SELECT COALESCE(MAX(rev), 0) FROM visor_changes").fetchone()[0])
+            return int(db.execute("SELECT COALESCE(MAX(rev), 0) FROM visor_feed").fetchone()[0])
 
     def changes_since(self, revision: int) -> list[tuple[str, str | None]] | None:
         """``(namespace, key)`` written after ``revision`` (key None: cleared), oldest first;
         None when the feed no longer reaches back that far."""
         with self._reading() as db:
             rows = db.execute(
-                "SELECT rev, namespace, key FROM visor_changes WHERE rev > ? ORDER BY rev", (revision,)
+                "SELECT rev, places FROM visor_feed WHERE rev > ? ORDER BY rev", (revision,)
             ).fetchall()
         if rows and rows[0][0] != revision + 1:
             return None
-        return [(namespace, key) for _, namespace, key in rows]
+        return [
+            (place[0], place[1] if len(place) > 1 else None) for _, text in rows for place in json.loads(text)
+        ]
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -157,36 +147,26 @@ class SqliteStore(OpMethods):
         with self._writing():
             yield
 
-    def entry(self, namespace: str, key: str) -> Entry | None:
-        """The live entry (the ``ops.Reader`` view)."""
-        row = self._row(key, namespace)
-        return None if row is None else Entry(_decode(row[0], namespace, key, self.path), row[1])
-
-    def count(self, namespace: str) -> int:
-        """Live keys of a namespace."""
-        with self._reading() as db:
-            row = db.execute(
-                f"SELECT COUNT(*) FROM visor_entries WHERE namespace = ? AND {_LIVE}",  # noqa: S608
-                (namespace, self._clock()),
-            ).fetchone()
-        return int(row[0])
-
-    # -- transactions and durability ----------------------------------------
-
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """Several batches as one (the JS bridge's replay until it applies one batch)."""
         with self._writing():
             yield
 
+    # -- durability ----------------------------------------------------------
+
     def commit(self) -> None:
-        """Every operation is already committed; SQLite's auto-checkpoint folds the WAL back.
+        """Every batch is already committed; SQLite's auto-checkpoint folds the WAL back.
 
         (A checkpoint per step cost about 0.5 ms, more than the operation itself.)
         """
 
     def close(self) -> None:
+        """Delete expired rows (when this connection wrote), checkpoint, close."""
         with self._lock:
-            with suppress(sqlite3.Error):  # another process may still read: best effort
+            with suppress(sqlite3.Error):  # another process may still read or write: best effort
+                if self._writes:
+                    self._purge()
                 self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
             self._db.close()
 
@@ -197,19 +177,43 @@ class SqliteStore(OpMethods):
         if problems != ["ok"]:
             raise StoreError(f"{self.path}: integrity check failed: {problems[0]}")
 
-    # -- helpers -------------------------------------------------------------
+    # -- transactions ----------------------------------------------------------
+
+    def _in_write(self, body: Callable[[sqlite3.Connection], _T]) -> _T:
+        """``body`` in a write transaction (or the one already open): ``_writing`` without the
+        cost of a context manager, on the path of every batch."""
+        with self._lock:
+            started = False
+            try:
+                if self._depth:
+                    return body(self._db)
+                self._db.execute("BEGIN IMMEDIATE")
+                self._depth, started = 1, True
+                try:
+                    self._purge_now_and_then()
+                    result = body(self._db)
+                except BaseException:
+                    self._end("ROLLBACK")
+                    raise
+                self._end("COMMIT")
+                return result
+            except sqlite3.Error as err:
+                raise StoreError(f"{self.path}: {err}") from err
+            finally:
+                if started:
+                    self._depth = 0
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
         """A write transaction (BEGIN IMMEDIATE), or the one already open."""
-        with self._lock, _errors(self.path):
+        with self._lock, errors(self.path):
             if self._depth:
                 yield from self._joined()
                 return
             self._db.execute("BEGIN IMMEDIATE")
             self._depth = 1
             try:
-                self._purge_expired()
+                self._purge_now_and_then()
                 yield self._db
             except BaseException:
                 self._end("ROLLBACK")
@@ -222,7 +226,7 @@ class SqliteStore(OpMethods):
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
         """A read snapshot, or the transaction already open."""
-        with self._lock, _errors(self.path):
+        with self._lock, errors(self.path):
             if self._depth:
                 yield from self._joined()
                 return
@@ -246,160 +250,99 @@ class SqliteStore(OpMethods):
         if self._db.in_transaction:
             self._db.execute(statement)
 
-    def _row(self, key: str, namespace: str) -> tuple[str, float | None] | None:
-        with self._reading() as db:
-            row = db.execute(
-                f"SELECT value, expires_at FROM visor_entries WHERE namespace = ? AND key = ? AND {_LIVE}",  # noqa: S608
-                (namespace, key, self._clock()),
-            ).fetchone()
-        return None if row is None else (row[0], row[1])
+    def _purge_now_and_then(self) -> None:
+        """Expired keys are invisible to reads; every so often a write deletes them."""
+        self._writes += 1
+        if self._writes % PURGE_EVERY == 1:
+            self._purge()
 
-    def _entries(self, namespace: str) -> list[tuple[str, str]]:
-        with self._reading() as db:
-            rows = db.execute(
-                f"SELECT key, value FROM visor_entries WHERE namespace = ? AND {_LIVE} ORDER BY seq",  # noqa: S608
-                (namespace, self._clock()),
-            ).fetchall()
-        return [(key, value) for key, value in rows]
-
-    def _purge_expired(self) -> None:
-        """Expired keys are invisible to reads; each write transaction deletes them."""
+    def _purge(self) -> None:
         self._db.execute(
-            "DELETE FROM visor_entries WHERE expires_at IS NOT NULL AND expires_at <= ?",
-            (self._clock(),),
+            "DELETE FROM visor_entries WHERE expires_at IS NOT NULL AND expires_at <= ?", (self._clock(),)
         )
 
 
-def _put(db: sqlite3.Connection, write: Op) -> None:
-    namespace, key = write.namespace, write.key
-    db.execute(
-        "INSERT OR IGNORE INTO visor_namespaces (name, seq) "
-        "VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM visor_namespaces))",
-        (namespace,),
-    )
+class _Reader:
+    """The ``ops.Reader`` view of an open transaction."""
+
+    def __init__(self, db: sqlite3.Connection, now: float, path: Path) -> None:
+        self._db, self._now, self._path = db, now, path
+
+    def entry(self, namespace: str, key: str) -> Entry | None:
+        row = self._db.execute(
+            f"SELECT value, expires_at FROM visor_entries WHERE namespace = ? AND key = ? AND {_LIVE}",  # noqa: S608
+            (namespace, key, self._now),
+        ).fetchone()
+        return None if row is None else Entry(_decode(row[0], namespace, key, self._path), row[1])
+
+    def count(self, namespace: str) -> int:
+        row = self._db.execute(
+            f"SELECT COUNT(*) FROM visor_entries WHERE namespace = ? AND {_LIVE}",  # noqa: S608
+            (namespace, self._now),
+        ).fetchone()
+        return int(row[0])
+
+    def keys(self, namespace: str) -> list[str]:
+        rows = self._db.execute(
+            f"SELECT key FROM visor_entries WHERE namespace = ? AND {_LIVE} ORDER BY seq",  # noqa: S608
+            (namespace, self._now),
+        ).fetchall()
+        return [key for (key,) in rows]
+
+
+def _decode(text: object, namespace: str, key: str, path: Path) -> JSON:
+    """A stored value under the one JSON policy; another program's value is a StoreError."""
+    try:
+        if not isinstance(text, str):
+            raise TypeError(f"a {type(text).__name__}, not JSON text")
+        return parse_json(text)
+    except (JsonValueError, TypeError) as err:
+        raise StoreError(
+            f"the value at {namespace}.{key} is not JSON visor can read: {err}", Location(file=str(path))
+        ) from err
+
+
+_encode = dump_compact
+
+
+def _write_all(db: sqlite3.Connection, writes: list[Op], now: float) -> None:
+    """Perform a batch's writes, then add its row to the feed (trimmed now and then)."""
+    for write in writes:
+        _WRITES[write.kind](db, write, now)
+    places = [[w.namespace] if w.kind == "clear" else [w.namespace, w.key] for w in writes]
+    rev = db.execute("INSERT INTO visor_feed (places) VALUES (?)", (_encode(places),)).lastrowid
+    if rev is not None and rev % 256 == 0:
+        db.execute("DELETE FROM visor_feed WHERE rev <= ?", (rev - FEED_KEEP,))
+
+
+def _put(db: sqlite3.Connection, write: Op, now: float) -> None:
+    """One upsert: an overwrite keeps the key's position, a new key goes last, and so does a
+    key whose old row had expired.  The namespace row comes from a trigger (sqlite_schema)."""
     db.execute(
         "INSERT INTO visor_entries (namespace, key, value, expires_at, seq) VALUES (?, ?, ?, ?, "
         "(SELECT COALESCE(MAX(seq), 0) + 1 FROM visor_entries WHERE namespace = ?)) "
         "ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, "
-        "expires_at = excluded.expires_at",
-        (namespace, key, _encode(write.value), write.expires_at, namespace),
+        "expires_at = excluded.expires_at, "
+        "seq = CASE WHEN expires_at IS NULL OR expires_at > ? THEN seq ELSE excluded.seq END",
+        (write.namespace, write.key, _encode(write.value), write.expires_at, write.namespace, now),
     )
 
 
-def _delete(db: sqlite3.Connection, write: Op) -> None:
+def _delete(db: sqlite3.Connection, write: Op, now: float) -> None:
     db.execute("DELETE FROM visor_entries WHERE namespace = ? AND key = ?", (write.namespace, write.key))
 
 
-def _clear(db: sqlite3.Connection, write: Op) -> None:
+def _clear(db: sqlite3.Connection, write: Op, now: float) -> None:
     db.execute("DELETE FROM visor_entries WHERE namespace = ?", (write.namespace,))
     db.execute("DELETE FROM visor_namespaces WHERE name = ?", (write.namespace,))
 
 
-FEED_KEEP = 4096
-"""Changes kept in ``visor_changes``: a reader further behind reloads everything."""
-
-
-def _record_changes(db: sqlite3.Connection, writes: list[Op]) -> None:
-    db.executemany(
-        "INSERT INTO visor_changes (namespace, key) VALUES (?, ?)",
-        [(write.namespace, write.key) for write in writes],
-    )
-    db.execute(
-        "DELETE FROM visor_changes WHERE rev <= (SELECT MAX(rev) FROM visor_changes) - ?", (FEED_KEEP,)
-    )
-
-
-_WRITES: dict[str, Callable[[sqlite3.Connection, Op], None]] = {
+_WRITES: dict[str, Callable[[sqlite3.Connection, Op, float], None]] = {
     "set": _put,
     "delete": _delete,
     "clear": _clear,
 }
 """Resolved write kind (see ``ops.plan``) → its SQL."""
-
-
-@contextmanager
-def _errors(path: Path) -> Iterator[None]:
-    """SQLite errors become one-line StoreErrors naming the file."""
-    try:
-        yield
-    except sqlite3.Error as err:
-        raise StoreError(f"{path}: {err}") from err
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves.
-        return sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
-    except (OSError, sqlite3.Error) as err:
-        raise StoreError(f"{path}: cannot open SQLite database: {err}") from err
-
-
-def _prepare(db: sqlite3.Connection, path: Path) -> None:
-    """Check (or create) the schema, then switch to WAL.
-
-    The schema is read before anything is written, so a file that is not a
-    visor database is left byte-identical.
-    """
-    with _errors(path):
-        try:
-            tables = _tables(db)
-        except sqlite3.DatabaseError as err:
-            raise StoreError(f"{path}: not a SQLite database ({err})") from err
-        if tables:
-            _check_schema(db, path, tables)
-        db.execute("PRAGMA journal_mode=WAL")
-        # WAL + NORMAL: a commit survives a killed process; only power loss can
-        # drop the last commits, and never corrupts the file.
-        db.execute("PRAGMA synchronous=NORMAL")
-        if not tables:
-            _create_schema(db)
-        elif "visor_changes" not in tables:
-            _add_feed(db)
-
-
-def _add_feed(db: sqlite3.Connection) -> None:
-    """A database made before the change feed gets its table (another process may race us)."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        if "visor_changes" not in _tables(db):
-            db.execute(_FEED_SCHEMA)
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
-
-
-def _tables(db: sqlite3.Connection) -> set[str]:
-    rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-    return {name for (name,) in rows}
-
-
-def _check_schema(db: sqlite3.Connection, path: Path, tables: set[str]) -> None:
-    for table, columns in _EXPECTED_COLUMNS.items():
-        if table not in tables:
-            raise StoreError(f"{path}: not a visor memory database (no table '{table}')")
-        found = [row[1] for row in db.execute(f"PRAGMA table_info({table})").fetchall()]
-        if found != columns:
-            raise StoreError(f"{path}: table '{table}' has columns {found}, expected {columns}")
-    row = db.execute("SELECT value FROM visor_meta WHERE name = 'schema_version'").fetchone()
-    if row is None or row[0] != SCHEMA_VERSION:
-        version = None if row is None else row[0]
-        raise StoreError(f"{path}: schema version {version}, expected {SCHEMA_VERSION}")
-
-
-def _create_schema(db: sqlite3.Connection) -> None:
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        if not _tables(db):  # another process may have created it meanwhile
-            for statement in [*_SCHEMA.split(";"), _FEED_SCHEMA]:
-                if statement.strip():
-                    db.execute(statement)
-            db.execute("INSERT INTO visor_meta (name, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 def new_sqlite_store(
