@@ -12,7 +12,7 @@ import pytest
 from visor_mem.config.models import MemoryConfig
 from visor_mem.errors import MemoryOperationError
 from visor_mem.store import BACKENDS
-from visor_mem.store.ops import Op
+from visor_mem.store.ops import Op, plan
 from visor_mem.store.scoped import Change, Memory, NamespaceLimits
 
 STORAGES: dict[str, Callable[[str], dict[str, Any]]] = {
@@ -136,3 +136,15 @@ def test_a_batch_over_quota_stores_nothing_and_records_no_change(scope: Scope) -
         memory.apply([Op("set", "small", "b", 1), Op("delete", "", "x"), Op("set", "small", "c", 1)])
     assert memory.dump() == {"small": {"a": 1}}
     assert memory.changes_since(start) == []
+
+
+def test_a_caller_can_plan_over_the_store_s_reader_as_apply_does(scope: Scope) -> None:
+    """What the JS bridge does: answer calls from a plan over ``reader()``, then apply the batch."""
+    memory = scope.memory
+    memory.set("a", 1, "small")
+    batch = [Op("increment", "small", "a", 2), Op("list", "small"), Op("set", "small", "b", 1)]
+    planned, _ = plan(batch, memory.reader(), memory.now(), memory.quotas)
+    assert planned == [3, ["a"], 1]
+    with pytest.raises(MemoryOperationError, match="already holds 2 keys"):
+        plan([*batch, Op("set", "small", "c", 1)], memory.reader(), memory.now(), memory.quotas)
+    assert memory.apply(batch) == planned

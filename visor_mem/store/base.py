@@ -21,7 +21,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 if TYPE_CHECKING:
-    from visor_mem.store.ops import Op
+    from visor_mem.store.ops import Op, Reader
     from visor_mem.store.semantics import Quotas
 
 JSON: TypeAlias = Any
@@ -101,6 +101,12 @@ class Store(Protocol):
 
     def transaction(self) -> AbstractContextManager[None]:
         """Group operations: all of them take effect, or (on an exception) none."""
+
+    def now(self) -> float:
+        """The store's clock (epoch seconds; expiries are measured on it)."""
+
+    def reader(self) -> Reader:
+        """The live state as an ``ops.Reader``, to plan over before ``apply``."""
 
     def commit(self) -> None:
         """A durability point: what was written so far survives a crash."""

@@ -329,8 +329,21 @@ def plan(
 class OpMethods:
     """``set`` / ``append`` / ``increment`` / ``delete`` / ``clear`` as one-operation batches.
 
-    Every backend inherits them, so a single call and a batch go the same way.
+    Every backend inherits them, so a single call and a batch go the same way;
+    and ``now`` / ``reader``, so a caller can plan over the store's state itself
+    (the JS bridge answers a snippet's calls that way before applying its batch).
     """
+
+    _clock: Callable[[], float]
+
+    def now(self) -> float:
+        """The store's clock (expiries are measured on it)."""
+        return self._clock()
+
+    def reader(self) -> Reader:
+        """The store's live state as an ``ops.Reader`` (inside an exclusive section: stable)."""
+        reader: Reader = self  # type: ignore[assignment]
+        return reader
 
     def apply(self, batch: Sequence[Op], quotas: Quotas | None = None) -> list[JSON]:
         raise NotImplementedError

@@ -40,7 +40,7 @@ from typing import Any
 from visor_mem.errors import StoreError
 from visor_mem.jsonvalue import JsonValueError, dump_compact, parse_json, parse_json_bytes
 from visor_mem.store.base import JSON, Dump, StoreSettings
-from visor_mem.store.ops import Entry, Op, OpMethods, plan
+from visor_mem.store.ops import Entry, Op, OpMethods, Reader, plan
 from visor_mem.store.redact import redact_url
 from visor_mem.store.redis_scripts import SCRIPTS
 from visor_mem.store.semantics import Quotas
@@ -146,6 +146,10 @@ class RedisStore(OpMethods):
             waited.pause(f"redis {self.shown_url}: another client held the memory lock")
         tries = f"gave up after {CAS_ATTEMPTS} tries"
         raise StoreError(f"redis {self.shown_url}: the keys kept changing; {tries}")
+
+    def reader(self) -> Reader:
+        """The live state as an ``ops.Reader`` (one round trip per read)."""
+        return _Snapshot(self, [], self._clock())
 
     # -- what other processes see: the change feed and the exclusive section ----------
 

@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from visor_mem.store.base import JSON, Dump, SharedStore, Store
-from visor_mem.store.ops import KINDS, Op
-from visor_mem.store.semantics import NamespaceLimits
+from visor_mem.store.ops import KINDS, Op, Reader
+from visor_mem.store.semantics import NamespaceLimits, Quotas
 
 __all__ = ["Change", "Memory", "NamespaceLimits"]
 
@@ -54,6 +54,19 @@ class Memory:
         self._revision = 0
         self._changes: ChangeList = []
         self._changes_start = 0
+
+    @property
+    def quotas(self) -> Quotas:
+        """The namespace limits this memory enforces."""
+        return self._limits
+
+    def now(self) -> float:
+        """The store's clock."""
+        return self.store.now()
+
+    def reader(self) -> Reader:
+        """The store's live state, to plan over (``ops.Overlay``) before ``apply``."""
+        return self.store.reader()
 
     def ns(self, namespace: str | None) -> str:
         """The namespace to use: the given one, else the default."""

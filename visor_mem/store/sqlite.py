@@ -99,6 +99,11 @@ class SqliteStore(OpMethods):
         with self._reading() as db:
             return _Reader(db, self._clock(), self.path).entry(namespace, key)
 
+    def count(self, namespace: str) -> int:
+        """How many live keys the namespace holds."""
+        with self._reading() as db:
+            return _Reader(db, self._clock(), self.path).count(namespace)
+
     # -- writes ------------------------------------------------------------
 
     def apply(self, batch: Sequence[Op], quotas: Quotas | None = None) -> list[JSON]:
