@@ -20,8 +20,8 @@ ENV = {"HOME_DIR": "/h", "EMPTY": "", "TOKEN": "t0k", "NESTED": "$TOKEN", "lower
         ("${{env.HOME_DIR}}", "/h"),
         ("${HOME_DIR}-${TOKEN}", "/h-t0k"),
         ("$HOME_DIR/bin:$TOKEN", "/h/bin:t0k"),
-        ("$MISSING ${MISSING} ${{ env.MISSING }}", "$MISSING ${MISSING} ${{ env.MISSING }}"),
-        ("$EMPTY", "$EMPTY"),  # Visor: an empty value counts as unset
+        ("a$MISSING-${MISSING}-${{ env.MISSING }}b", "a--b"),  # Visor's docs: missing is empty
+        ("$EMPTY.", "."),
         ("$lower ${lower}", "$lower ${lower}"),  # names are upper case only
         ("${{ env.NESTED }}", "t0k"),  # later forms see what earlier ones produced, as in Visor
         ("$$TOKEN", "$t0k"),
@@ -34,9 +34,9 @@ def test_references_expand_as_in_visor(value: str, expanded: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet="${}. envAB_01 ", max_size=40))
-def test_text_without_known_names_is_unchanged(value: str) -> None:
-    assert expand_env_refs(value, {}) == value
+@given(st.text(alphabet="${}. env01 ", max_size=40))
+def test_text_without_references_is_unchanged(value: str) -> None:
+    assert expand_env_refs(value, {}) == value  # the alphabet has no upper-case name after a $
 
 
 def test_a_command_sees_its_expanded_env() -> None:
@@ -53,4 +53,13 @@ def test_a_command_sees_its_expanded_env() -> None:
     result = run_config(
         load_config(config), RunOptions(environ={"USER_NAME": "ada", "PATH": "/usr/bin:/bin"})
     )
-    assert result.steps["show"].output == "/opt/bin|ada|$UNSET_X"
+    assert result.steps["show"].output == "/opt/bin|ada|"
+
+
+def test_the_top_level_env_expands_against_the_process_environment() -> None:
+    config = {
+        "env": {"KEY": "${{ env.REAL_KEY }}", "MODE": "${MODE_X}-on"},
+        "steps": {"show": {"type": "command", "exec": 'printf "%s %s" "$KEY" "$MODE"'}},
+    }
+    result = run_config(load_config(config), RunOptions(environ={"REAL_KEY": "k1", "PATH": "/usr/bin:/bin"}))
+    assert result.steps["show"].output == "k1 -on"

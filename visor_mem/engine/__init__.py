@@ -29,6 +29,7 @@ from visor_mem.expr.context import EvalContext
 from visor_mem.expr.js_visor import helpers as js_helpers
 from visor_mem.expr.visor_info import from_environment
 from visor_mem.steps import new_kinds
+from visor_mem.steps.env_refs import expand_env_refs
 from visor_mem.store import open_store
 from visor_mem.store.base import Store, StoreSettings
 from visor_mem.store.memory import DictStore
@@ -127,10 +128,12 @@ def _results(states: Mapping[str, StepState], recovered: set[str]) -> dict[str, 
 
 
 def _environment(loaded: LoadedConfig, environ: Mapping[str, str] | None) -> dict[str, str]:
-    """The process environment plus the config's top-level ``env:``."""
-    base = dict(os.environ if environ is None else environ)
+    """The process environment plus the config's top-level ``env:`` (its references expanded)."""
+    process = dict(os.environ if environ is None else environ)
+    base = dict(process)
     for key, value in loaded.spec.env.items():
-        base[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        base[key] = expand_env_refs(text, process)
     return base
 
 

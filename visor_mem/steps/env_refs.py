@@ -2,9 +2,12 @@
 
 Three forms, replaced in this order (``src/utils/env-resolver.ts``): ``${{ env.NAME }}``,
 ``${NAME}`` and ``$NAME``, where NAME is upper-case letters, digits and ``_`` not
-starting with a digit.  A name that is unset or empty is left as written, as in Visor.
-The environment looked up is the run's (the process environment plus the config's
-top-level ``env:``), never another step's ``env``.
+starting with a digit.  An unset variable becomes the empty string, as Visor's docs say
+("Missing variables resolve to empty strings", docs/configuration.md) and as a shell
+does; Visor's code leaves the reference as written, which then reaches the command.
+A step's ``env`` looks names up in the run's environment (the process environment
+plus the config's top-level ``env:``, whose own values look up the process
+environment), never in another step's ``env``.
 """
 
 from __future__ import annotations
@@ -22,9 +25,9 @@ PATTERNS = (
 
 
 def expand_env_refs(value: str, environ: Mapping[str, str]) -> str:
-    """``value`` with every reference to a set, non-empty variable replaced by its value."""
+    """``value`` with every reference replaced by the variable's value ("" when unset)."""
     if "$" not in value:
         return value
     for pattern in PATTERNS:
-        value = pattern.sub(lambda match: environ.get(match.group(1)) or match.group(0), value)
+        value = pattern.sub(lambda match: environ.get(match.group(1), ""), value)
     return value
