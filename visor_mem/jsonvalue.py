@@ -43,6 +43,9 @@ _LONE_ESCAPE = re.compile(
 )
 _BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 _BOM = "\ufeff"
+_NOT_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"|[^\[\]{}"]+', re.DOTALL)
+"""Strings and whatever is not a bracket: what the depth check removes from JSON text."""
+_PARENS = str.maketrans("[{]}", "(())")
 
 
 class JsonValueError(ValueError):
@@ -234,9 +237,9 @@ def parse_json(text: str, max_depth: int = MAX_DEPTH) -> JSON:
         raise JsonValueError(err.message, *_locate_token(text, err.token)) from err
     except RecursionError as err:
         raise _too_deep(text, max_depth) from err
-    if text.count("[") + text.count("{") > max_depth:
-        _check_depth(value, text, max_depth)
-    if "\\u" in text and _LONE_ESCAPE.search(text):
+    if text.count("[") + text.count("{") > max_depth and _deeper_than(text, max_depth):
+        raise _too_deep(text, max_depth)
+    if ("\\ud" in text or "\\uD" in text) and _LONE_ESCAPE.search(text):
         _check_strings(value, text)
     return value
 
@@ -258,16 +261,19 @@ def utf8_text(data: bytes) -> str:
         ) from err
 
 
-def _check_depth(value: JSON, text: str, max_depth: int) -> None:
-    """Iteratively (the value may be deeper than the stack allows recursion)."""
-    stack: list[tuple[JSON, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, list | dict):
-            if depth >= max_depth:
-                raise _too_deep(text, max_depth)
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
+def _deeper_than(text: str, max_depth: int) -> bool:
+    """Whether JSON ``text`` (already parsed, so balanced) nests deeper than ``max_depth``.
+
+    On the text, with C-speed string operations rather than a walk over the
+    value (which would cost more than the parse): drop strings and everything
+    but brackets, then peel off the innermost pairs one level per pass.
+    """
+    nest = _NOT_BRACKET.sub("", text).translate(_PARENS)
+    for _ in range(max_depth):
+        if not nest:
+            return False
+        nest = nest.replace("()", "")
+    return bool(nest)
 
 
 def _check_strings(value: JSON, text: str) -> None:
