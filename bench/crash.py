@@ -3,9 +3,14 @@ at the state after some prefix of the run's steps, lose no committed step, and t
 must recover it and succeed.
 
     python bench/crash.py [--kills 200] [--seed 1] [--backend sqlite ...] [--workload visor|store]
+                          [--at time|progress]
     python bench/crash.py drive BACKEND FOLDER        (the store-level runner of --workload store)
 
 Every run of a backend uses one folder, so each recovers what the last kill left.
+Kill points are either moments (``--at time``, the default: uniform in a window counted
+from the run's first stderr line; some land after the end) or progress marks (``--at progress``: the
+moment the run prints a seeded one of the workload's marks, such as ``committed k``, so
+every kill lands mid-run after at least k committed steps; the tests use these).
 Workload ``visor`` (default): ``visor run -o json`` on a chain where step pair i
 sets ``k{i}`` to the run's number and increments ``count``; a log step every 50
 pairs prints ``committed i`` (after those steps were committed).  A whole run
@@ -20,6 +25,7 @@ equal the model's state after n steps (n read off the dump), n >= committed.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -71,6 +77,10 @@ class Workload(Protocol):
         """Kill moments are uniform in this window (s after the run's first stderr line, when
         start-up is over); None: calibrate (run_series)."""
 
+    @property
+    def marks(self) -> tuple[str, ...]:
+        """Stderr lines a progress kill may wait for (each early enough that the run goes on)."""
+
     def prepare(self, folder: Path, backend: str) -> None: ...
     def command(self, folder: Path, backend: str, run: int) -> list[str]: ...
     def committed(self, out: str, err: str) -> int: ...
@@ -86,6 +96,11 @@ class VisorChain:
     pairs: int = 2000
     log_every: int = 50
     window: tuple[float, float] | None = None
+
+    @property
+    def marks(self) -> tuple[str, ...]:
+        """Log points of the first quarter of the chain: three quarters still to run when it prints."""
+        return tuple(f"committed {i}" for i in range(self.log_every, self.pairs // 4 + 1, self.log_every))
 
     def prepare(self, folder: Path, backend: str) -> None:
         (folder / "crash.yaml").write_text(chain_config(CONFIGS[backend](), self.pairs, self.log_every))
@@ -193,11 +208,11 @@ def drive(backend: str, folder: Path) -> None:
     memory = Memory(store)
     done = memory.get("step") or 0
     assert isinstance(done, int)
-    while True:
+    for this_run in itertools.count(1):
         done += 1
         step(memory, done)
         store.commit()
-        print(f"committed {done}", flush=True)
+        print(f"committed {done}\nthis run {this_run}", file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -206,6 +221,7 @@ class StoreDriver:
 
     window: tuple[float, float] | None = (0.0, 0.5)  # after it opened the store: a few hundred steps
     model: Model = field(default_factory=Model)
+    marks: tuple[str, ...] = tuple(f"this run {n}" for n in range(20, 201, 20))  # it never ends
 
     def prepare(self, folder: Path, backend: str) -> None:
         pass
@@ -214,7 +230,7 @@ class StoreDriver:
         return [sys.executable, __file__, "drive", backend, str(folder)]
 
     def committed(self, out: str, err: str) -> int:
-        return max((int(m) for m in re.findall(r"^committed (\d+)$", out, re.MULTILINE)), default=0)
+        return max((int(m) for m in re.findall(r"^committed (\d+)$", err, re.MULTILINE)), default=0)
 
     def steps_in(self, start: Dump, dump: Dump, run: int) -> int:
         value = dump.get("default", {}).get("step", 0)
@@ -255,21 +271,28 @@ class Ran:
     first_line: float | None  # seconds from start to its first stderr line
 
 
-def run_once(command: list[str], folder: Path, delay: float | None) -> Ran:
-    """Run ``command``; SIGKILL it ``delay`` s after its first stderr line unless it ended
-    before (None: never).  Counting from the first line rather than the start keeps the
-    kills among the steps however slow start-up is on a busy machine."""
+KillAt = float | str | None
+"""When to SIGKILL a run: seconds after its first stderr line, the moment it prints this line, or never."""
+
+
+def run_once(command: list[str], folder: Path, kill_at: KillAt) -> Ran:
+    """Run ``command``; SIGKILL it at ``kill_at`` unless it ended before.  Seconds count from
+    its first stderr line rather than its start: the kills land among the steps however slow
+    start-up is on a busy machine."""
     with tempfile.TemporaryFile("w+") as out:
         started = time.perf_counter()
         child = subprocess.Popen(command, cwd=folder, stdout=out, stderr=subprocess.PIPE, text=True)
         lines: list[tuple[float, str]] = []
         spoke = threading.Event()
-        reader = threading.Thread(target=_read_lines, args=(child, started, lines, spoke), daemon=True)
+        on_line = kill_at if isinstance(kill_at, str) else None
+        reader = threading.Thread(
+            target=_read_lines, args=(child, started, lines, spoke, on_line), daemon=True
+        )
         reader.start()
         try:
-            if delay is not None:
+            if isinstance(kill_at, float):
                 spoke.wait(timeout=RUN_TIMEOUT_S)
-            child.wait(timeout=RUN_TIMEOUT_S if delay is None else delay)
+            child.wait(timeout=kill_at if isinstance(kill_at, float) else RUN_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             child.send_signal(signal.SIGKILL)
             child.wait(timeout=RUN_TIMEOUT_S)
@@ -281,11 +304,19 @@ def run_once(command: list[str], folder: Path, delay: float | None) -> Ran:
 
 
 def _read_lines(
-    child: subprocess.Popen[str], started: float, lines: list[tuple[float, str]], spoke: threading.Event
+    child: subprocess.Popen[str],
+    started: float,
+    lines: list[tuple[float, str]],
+    spoke: threading.Event,
+    kill_on: str | None,
 ) -> None:
+    """Collect stderr lines; SIGKILL the child as soon as the line ``kill_on`` arrives."""
     assert child.stderr is not None
     try:
         for line in child.stderr:
+            if kill_on is not None and line.rstrip("\n").endswith(kill_on):
+                child.send_signal(signal.SIGKILL)  # before recording: the run is still mid-way
+                kill_on = None
             lines.append((time.perf_counter() - started, line))
             spoke.set()
     finally:
@@ -318,11 +349,11 @@ class Harness:
     start: Dump = field(default_factory=dict)
     runs: int = 0
 
-    def trial(self, delay: float | None) -> tuple[Trial, Ran]:
-        """Start the next run, kill it after ``delay`` s (None: let it finish), check the store."""
+    def trial(self, kill_at: KillAt) -> tuple[Trial, Ran]:
+        """Start the next run, kill it at ``kill_at`` (None: let it finish), check the store."""
         run = self.runs
         self.runs += 1
-        ran = run_once(self.workload.command(self.folder, self.backend, run), self.folder, delay)
+        ran = run_once(self.workload.command(self.folder, self.backend, run), self.folder, kill_at)
         trial = self.check(run, ran)
         if trial.ok:
             self.start = trial.dump
@@ -389,12 +420,15 @@ class Series:
         return failed + ([self.final_dump] if self.final_dump else [])
 
 
-def run_series(backend: str, folder: Path, kills: int, seed: int, workload: Workload | None = None) -> Series:
+def run_series(
+    backend: str, folder: Path, kills: int, seed: int, workload: Workload | None = None, at: str = "time"
+) -> Series:
     """``kills`` kill attempts on one folder, framed by whole runs when the workload ends.
 
-    A second whole run times the workload (the first fills visor's config cache): kills
-    land uniformly from the moment a run printed its first line (start-up is over) to
-    1.05 x the time the timed run took from there to its end.
+    ``at="time"``: a second whole run times the workload (the first fills visor's config
+    cache): kills land uniformly from the moment a run printed its first line (start-up is
+    over) to 1.05 x the time the timed run took from there to its end.  ``at="progress"``:
+    each kill waits for a seeded one of the workload's mark lines.
     """
     workload = workload or VisorChain(PAIRS)
     rng = random.Random(seed)
@@ -403,17 +437,25 @@ def run_series(backend: str, folder: Path, kills: int, seed: int, workload: Work
     workload.prepare(folder, backend)
     whole: list[Trial] = []
     window = workload.window
-    if window is None:
+    if workload.total() is not None:
         whole.append(harness.trial(None)[0])  # fills visor's config cache: the later runs start faster
+    if window is None:
         second, ran = harness.trial(None)
         whole.append(second)
         window = (0.0, 1.05 * (ran.seconds - (ran.first_line or 0.0)))
-    attempts = [harness.trial(rng.uniform(*window))[0] for _ in range(kills)]
+    points = [_kill_point(rng, workload, window, at) for _ in range(kills)]
+    attempts = [harness.trial(point)[0] for point in points]
     final_dump = ""
     if workload.total() is not None:
         whole.append(harness.trial(None)[0])
         final_dump = _cli_dump_problem(backend, folder, whole[-1].dump)
     return Series(backend, attempts, whole, time.perf_counter() - started, window, final_dump)
+
+
+def _kill_point(rng: random.Random, workload: Workload, window: tuple[float, float], at: str) -> KillAt:
+    if at == "progress":
+        return rng.choice(workload.marks)
+    return rng.uniform(*window)
 
 
 def _cli_dump_problem(backend: str, folder: Path, expected: Dump) -> str:
@@ -452,7 +494,7 @@ def _bench(backend: str, args: argparse.Namespace) -> bool:
         workload: Workload = VisorChain(args.pairs or PAIRS)
         if args.workload == "store":
             workload = StoreDriver()
-        series = run_series(backend, Path(folder), args.kills, args.seed, workload)
+        series = run_series(backend, Path(folder), args.kills, args.seed, workload, args.at)
         print(report(series), flush=True)
         return not series.problems
 
@@ -467,6 +509,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--backend", action="append", choices=sorted(CONFIGS))
     parser.add_argument("--workload", choices=("visor", "store"), default="visor")
     parser.add_argument("--pairs", type=int, help="step pairs of the visor chain (default: PAIRS)")
+    parser.add_argument("--at", choices=("time", "progress"), default="time", help="kill points")
     args = parser.parse_args(argv)
     failed = False
     with tempfile.TemporaryDirectory(prefix="visor-cache-") as cache:
