@@ -163,7 +163,7 @@ USAGE = [
     ("both-sources", ("list", "--store", "memory:", "-c", "x.yaml"), "either --config or --store"),
     ("bad-url", ("list", "--store", "mysql://x"), "bad store URL"),
     ("clear-without-namespace", ("clear", "--store", "memory:"), "clear needs --namespace"),
-    ("unknown-extension", ("export", "out.txt", "--store", "memory:"), "unknown file type"),
+    ("unknown-extension", ("export", "out.txt", "--store", "sqlite:///never-created.db"), "unknown file type"),
 ]
 
 
@@ -271,3 +271,53 @@ def test_check_does_not_create_a_missing_store(tmp_path: Path) -> None:
     error = fails(StoreError, "check", "--store", f"sqlite:///{tmp_path / 'none.db'}")
     assert "no such store file" in str(error)
     assert list(tmp_path.iterdir()) == []
+
+
+# -- stores that cannot be inspected, and looking without touching -----------------------
+
+
+@pytest.mark.parametrize("command", [("set", "x", "1"), ("get", "x"), ("dump",), ("check",)])
+def test_an_in_memory_config_is_refused_with_a_hint(tmp_path: Path, command: tuple[str, ...]) -> None:
+    config = tmp_path / "mem.yaml"
+    config.write_text("steps:\n  a:\n    type: noop\n")  # no memory section: storage memory
+    error = fails(UsageError, *command, "-c", str(config))
+    assert "in-memory" in str(error)
+    assert "--store" in str(error)
+    assert error.exit_code == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mem.yaml"]
+
+
+def test_an_in_memory_store_url_is_refused() -> None:
+    error = fails(UsageError, "set", "x", "1", "--store", "memory:")
+    assert "--store memory:" in str(error)
+
+
+READ_ONLY = [("get", "x"), ("list",), ("namespaces",), ("dump",), ("check",)]
+STORE_FILES = ["file:///nope.json", "csv:///nope.csv", "sqlite:///nope.db"]
+
+
+@pytest.mark.parametrize("url", STORE_FILES)
+@pytest.mark.parametrize("command", READ_ONLY, ids=lambda c: c[0])
+def test_read_only_commands_create_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, command: tuple[str, ...]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run(*command, "--store", url)
+    if command == ("check",):
+        assert isinstance(result.exception, StoreError)  # a missing store is not healthy
+    else:
+        assert result.exception is None, result.exception
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_reading_a_missing_store_shows_it_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert ok("get", "x", "--store", "sqlite:///nope.db") == "null\n"
+    assert ok("dump", "--store", "sqlite:///nope.db", "-o", "json") == "{}\n"
+    assert ok("list", "--store", "file:///nope.json") == "\n"
+
+
+def test_export_of_a_missing_store_creates_only_the_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    ok("export", "out.db", "--store", "sqlite:///nope.db")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.db"]

@@ -27,12 +27,17 @@ CASES = [
     Case("memory://", "memory"),
     Case("file:./m.json", "file", "/base/m.json"),
     Case("file:m.csv", "file", "/base/m.csv", "csv"),
-    Case("file:///abs/m.json", "file", "/abs/m.json"),
+    Case("file:///m.json", "file", "/base/m.json"),
+    Case("file:////abs/m.json", "file", "/abs/m.json"),
     Case("json:./m.json", "file", "/base/m.json"),
     Case("csv:./m.csv", "file", "/base/m.csv", "csv"),
+    Case("csv:///m.csv", "file", "/base/m.csv", "csv"),
     Case("csv:/abs/m.csv", "file", "/abs/m.csv", "csv"),
-    Case("sqlite:///abs/x.db", "sqlite", "/abs/x.db"),
-    Case("sqlite:////abs/x.db", "sqlite", "/abs/x.db"),
+    Case("sqlite:///x.db", "sqlite", "/base/x.db"),  # SQLAlchemy: three slashes, relative
+    Case("sqlite:///sub/x.db", "sqlite", "/base/sub/x.db"),
+    Case("sqlite:////abs/x.db", "sqlite", "/abs/x.db"),  # four slashes, absolute
+    Case("sqlite://///abs/x.db", "sqlite", "/abs/x.db"),
+    Case("sqlite:/abs/x.db", "sqlite", "/abs/x.db"),
     Case("sqlite:x.db", "sqlite", "/base/x.db"),
     Case("sqlite:./sub/x.db", "sqlite", "/base/sub/x.db"),
     Case("SQLITE:x.db", "sqlite", "/base/x.db"),
@@ -58,6 +63,7 @@ def test_relative_paths_default_to_the_current_folder(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert parse_store_url("sqlite:x.db").file == str(tmp_path / "x.db")
+    assert parse_store_url("sqlite:///x.db").file == str(tmp_path / "x.db")
 
 
 BAD = [
@@ -65,6 +71,7 @@ BAD = [
     ("unknown-scheme", "mysql://db/x"),
     ("empty", ""),
     ("no-path", "sqlite:"),
+    ("no-path-after-slashes", "sqlite:///"),
     ("folder", "file:./data/"),
     ("host-in-file-url", "sqlite://host/x.db"),
     ("memory-with-path", "memory:x"),

@@ -1,7 +1,7 @@
 """``visor memory``: inspect and edit a store by hand.
 
 The store is the one of a config (``-c``, default ``./.visor.yaml``) or a
-store URL (``--store sqlite:x.db``).  Writes go through :class:`Memory`, so the
+store URL (``--store sqlite:///x.db``).  Writes go through :class:`Memory`, so the
 config's quotas apply; the store is closed at the end of every command (a
 file store compacts then).  Errors are :class:`VisorError` subclasses, turned
 into one line and an exit code by the error boundary of ``visor_mem.cli``.
@@ -26,8 +26,9 @@ from visor_mem.errors import StoreError, UsageError
 from visor_mem.jsonvalue import JsonValueError, parse_json
 from visor_mem.store import BACKENDS, open_store
 from visor_mem.store.base import JSON, Dump, Store
+from visor_mem.store.memory import DictStore
 from visor_mem.store.scoped import Memory, NamespaceLimits
-from visor_mem.store.urls import parse_store_url
+from visor_mem.store.urls import EXAMPLES, parse_store_url
 
 DEFAULT_CONFIG = ".visor.yaml"
 
@@ -56,9 +57,9 @@ class Target:
         if self.config and self.store:
             raise UsageError("use either --config or --store, not both")
         if self.store:
-            return to_spec(parse_store_url(self.store)), Path.cwd()
+            return _kept(to_spec(parse_store_url(self.store)), f"--store {self.store}"), Path.cwd()
         loaded = load_config(self.config or DEFAULT_CONFIG)
-        return loaded.spec.memory, loaded.base_dir
+        return _kept(loaded.spec.memory, self.config or DEFAULT_CONFIG), loaded.base_dir
 
     def emit(self, value: JSON, text: Callable[[JSON], str] | None = None) -> None:
         """Print a result: one JSON document, or text for people."""
@@ -66,6 +67,16 @@ class Target:
             click.echo(json.dumps(value, ensure_ascii=False))
         else:
             click.echo((text or _plain)(value))
+
+
+def _kept(config: MemorySpec, source: str) -> MemorySpec:
+    """``config`` unless it is in-memory: nothing would be read, and writes would vanish."""
+    if config.storage == "memory":
+        raise UsageError(
+            f"{source}: the memory store is in-memory (storage: memory), so there is nothing to read "
+            "and nothing would be kept; give a stored one with --store URL (e.g. --store sqlite:///state.db)"
+        )
+    return config
 
 
 def _plain(value: JSON) -> str:
@@ -93,9 +104,16 @@ def _closing(store: Store) -> Iterator[Store]:
 
 
 @contextmanager
-def opened(target: Target) -> Iterator[Memory]:
-    """The target's store seen through ``Memory``; closed at the end."""
+def opened(target: Target, read_only: bool = False) -> Iterator[Memory]:
+    """The target's store seen through ``Memory``; closed at the end.
+
+    ``read_only``: a store file that does not exist reads as empty and is not
+    created (nor its lock file): looking must leave no trace.
+    """
     config, base_dir = target.memory_config()
+    if read_only and config.file and not (base_dir / config.file).exists():
+        yield Memory(DictStore(), target.namespace or config.namespace, _limits(config))
+        return
     waiting = lambda text: click.echo(text, err=True)  # noqa: E731 - the lock notice, as visor run prints it
     with _closing(open_store(config, base_dir, lock_timeout=target.lock_timeout, on_wait=waiting)) as store:
         yield Memory(store, target.namespace or config.namespace, _limits(config))
@@ -147,7 +165,7 @@ def _parse_json(text: str) -> JSON:
 
 _OPTIONS = [
     click.option("-c", "--config", help=f"Config whose memory settings to use (default ./{DEFAULT_CONFIG})."),
-    click.option("--store", "store_url", metavar="URL", help="Store URL, e.g. sqlite:x.db or file:./m.json."),
+    click.option("--store", "store_url", metavar="URL", help=f"Store URL, e.g. {EXAMPLES}."),
     click.option("-n", "--namespace", help="Namespace (default: the config's default namespace)."),
     click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True),
     click.option(
@@ -189,7 +207,7 @@ def memory() -> None:
 @target_options
 def get(target: Target, key: str) -> None:
     """Print the value of KEY (null when missing)."""
-    with opened(target) as mem:
+    with opened(target, read_only=True) as mem:
         target.emit(mem.get(key, target.namespace))
 
 
@@ -218,7 +236,7 @@ def delete(target: Target, key: str) -> None:
 @target_options
 def list_(target: Target) -> None:
     """Keys of the namespace, in insertion order."""
-    with opened(target) as mem:
+    with opened(target, read_only=True) as mem:
         target.emit(mem.list(target.namespace), _lines)
 
 
@@ -226,7 +244,7 @@ def list_(target: Target) -> None:
 @target_options
 def namespaces(target: Target) -> None:
     """Namespaces, in creation order."""
-    with opened(target) as mem:
+    with opened(target, read_only=True) as mem:
         target.emit(mem.namespaces(), _lines)
 
 
@@ -234,7 +252,7 @@ def namespaces(target: Target) -> None:
 @target_options
 def dump(target: Target) -> None:
     """The whole store as one JSON document {namespace: {key: value}}."""
-    with opened(target) as mem:
+    with opened(target, read_only=True) as mem:
         target.emit(mem.dump())
 
 
@@ -258,7 +276,7 @@ def clear(target: Target, everything: bool) -> None:
 @target_options
 def export(target: Target, file: str, merge: bool) -> None:
     """Write the store to FILE (.json, .csv or .db), replacing its content."""
-    with opened(target) as mem:
+    with opened(target, read_only=True) as mem:
         content = mem.dump()
     with _closing(_file_store(file, must_exist=False)) as out, out.transaction():
         _copy_into(out, content, merge, lambda ns, key, value: out.set(key, value, ns))

@@ -20,6 +20,7 @@ from visor_mem.cli.boundary import ReaderGone
 from visor_mem.cli.bounded import BoundedNumber
 from visor_mem.config.bounds import JS_SECONDS, LOCK_SECONDS, PARALLEL
 from visor_mem.config.specs import VISOR_EVENTS
+from visor_mem.store.urls import EXAMPLES
 
 NO_EVENT = "all"
 
@@ -103,8 +104,7 @@ def default_config(folder: Path) -> Path:
     "--store",
     "store_url",
     metavar="URL",
-    help="Use this store instead of the config's memory section, e.g. sqlite:///state.db, "
-    "file:./memory.json, csv:./memory.csv, redis://127.0.0.1:6379/0.",
+    help=f"Use this store instead of the config's memory section, e.g. {EXAMPLES}.",
 )
 @click.option(
     "--max-parallel",
