@@ -4,11 +4,12 @@ The public API::
 
     import visor_mem
 
-    result = visor_mem.run(".visor.yaml", only=("build",))
-    result.ok, result.steps["build"].output, result.store
+    result = visor_mem.run(".visor.yaml", only="build", store="sqlite:///state.db")
+    result.ok, result.steps["build"].output, result.store.get("count", "default")
 
-``run`` takes a path or an already-parsed mapping and the fields of
-:class:`visor_mem.engine.options.RunOptions` as keyword arguments.
+``run`` takes a path or an already-parsed mapping and the options of
+``visor run`` as keyword arguments, under the same names and parsed the same
+way (the table in :mod:`visor_mem.options`).
 
 This module is imported by every ``visor`` command, ``visor --help``
 included, so it stays cheap: pydantic, the engine and the store are imported
@@ -98,20 +99,26 @@ def __getattr__(name: str) -> Any:
 
 
 def run(config: str | Path | Mapping[str, Any], **options: Any) -> RunResult:
-    """Load ``config`` (a path or a mapping) and run it; ``options`` are RunOptions fields.
+    """Load ``config`` (a path or a mapping) and run it with ``visor run``'s options.
 
-    Raises ``ConfigError`` for an invalid config and ``StoreError`` for a store
-    that cannot be opened; a failing step does not raise, it shows in
-    ``result.ok`` and ``result.steps``.  ``result.store`` stays readable after
-    the run.
+    ``only``, ``tags``, ``exclude_tags``: a string or a list of strings (tags
+    may be comma-separated); ``pr``: a JSON file path or a mapping; ``var``:
+    ``KEY=VALUE`` strings or a mapping; ``store``: a store URL;
+    ``max_parallel``, ``js_timeout``, ``lock_timeout``: numbers; ``fail_fast``,
+    ``debug``: booleans.  Also ``environ`` (the environment, default
+    ``os.environ``) and ``on_event`` (a callback receiving progress events).
+
+    Raises ``UsageError`` for an unknown or bad option, ``ConfigError`` for an
+    invalid config and ``StoreError`` for a store that cannot be opened; a
+    failing step does not raise, it shows in ``result.ok`` and
+    ``result.steps``.  ``result.store`` stays readable after the run (a
+    snapshot of the final memory, whatever the backend).
     """
     from visor_mem.config import load_config
     from visor_mem.engine import run_config
     from visor_mem.engine.options import RunOptions
+    from visor_mem.options import run_fields
 
-    try:
-        run_options = RunOptions(**options)
-    except TypeError as err:
-        raise UsageError(f"run(): {err}") from err
+    run_options = RunOptions(**run_fields(options))
     result: RunResult = run_config(load_config(config), run_options)
     return result

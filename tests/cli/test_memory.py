@@ -163,7 +163,11 @@ USAGE = [
     ("both-sources", ("list", "--store", "memory:", "-c", "x.yaml"), "either --config or --store"),
     ("bad-url", ("list", "--store", "mysql://x"), "bad store URL"),
     ("clear-without-namespace", ("clear", "--store", "memory:"), "clear needs --namespace"),
-    ("unknown-extension", ("export", "out.txt", "--store", "sqlite:///never-created.db"), "unknown file type"),
+    (
+        "unknown-extension",
+        ("export", "out.txt", "--store", "sqlite:///never-created.db"),
+        "unknown file type",
+    ),
 ]
 
 
@@ -317,7 +321,9 @@ def test_reading_a_missing_store_shows_it_empty(tmp_path: Path, monkeypatch: pyt
     assert ok("list", "--store", "file:///nope.json") == "\n"
 
 
-def test_export_of_a_missing_store_creates_only_the_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_export_of_a_missing_store_creates_only_the_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     ok("export", "out.db", "--store", "sqlite:///nope.db")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.db"]

@@ -12,6 +12,7 @@ import dataclasses
 import os
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from visor_mem.config.loaded import LoadedConfig
@@ -31,8 +32,8 @@ from visor_mem.expr.visor_info import from_environment
 from visor_mem.steps import new_kinds
 from visor_mem.steps.env_refs import expand_env_refs
 from visor_mem.store import open_store
-from visor_mem.store.base import Store, StoreSettings
-from visor_mem.store.memory import DictStore
+from visor_mem.store.base import JSON, Dump, Store, StoreSettings
+from visor_mem.store.memory import DictStore, Entry
 from visor_mem.store.scoped import Memory, NamespaceLimits
 
 STANDALONE_PR = {
@@ -50,14 +51,27 @@ STANDALONE_PR = {
 
 
 def run_config(loaded: LoadedConfig, options: RunOptions | None = None) -> RunResult:
-    """Run a loaded config to the end."""
+    """Run a loaded config to the end; the result's store is readable after the close."""
     options = options or RunOptions()
     store = options.harness.store if options.harness else _open(loaded, options)
     started = time.perf_counter()
     try:
-        return _run_with_store(loaded, options, store, started)
+        result = _run_with_store(loaded, options, store, started)
     finally:
         store.close()
+    if isinstance(store, DictStore):
+        return result  # nothing to close: the live store stays readable
+    return replace(result, store=snapshot(result.memory))
+
+
+def snapshot(memory: Dump) -> DictStore:
+    """An in-memory copy of a final dump: what ``RunResult.store`` reads once a backend is closed."""
+    copy = DictStore()
+    for namespace, entries in memory.items():
+        copy.ensure_namespace(namespace)
+        for key, value in entries.items():
+            copy.load_entry(namespace, key, Entry(value))
+    return copy
 
 
 def _open(loaded: LoadedConfig, options: RunOptions) -> Store:

@@ -37,7 +37,9 @@ _EXPECTED = (
     "or redis://HOST:PORT/DB"
 )
 
-EXAMPLES = "sqlite:///state.db (relative), sqlite:////abs/state.db, file:///memory.json, redis://127.0.0.1:6379/0"
+EXAMPLES = (
+    "sqlite:///state.db (relative), sqlite:////abs/state.db, file:///memory.json, redis://127.0.0.1:6379/0"
+)
 """The store URLs help texts show (one definition for every command)."""
 
 Parser = Callable[[str, str, Path], "MemoryConfig"]
