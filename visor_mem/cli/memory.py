@@ -103,6 +103,19 @@ def _closing(store: Store) -> Iterator[Store]:
         store.close()
 
 
+def _never_created(path: Path) -> bool:
+    """No store file, nor a journal, lock or sidecar of one (``.m.json.lock``, ``m.db-wal``).
+
+    A journal alone still holds committed steps, and a lock means a run may be
+    creating the store: those are opened (and waited for) as usual.
+    """
+    try:
+        names = [entry.name for entry in path.parent.iterdir()]
+    except OSError:
+        return not path.exists()
+    return not any(name.startswith((path.name, "." + path.name)) for name in names)
+
+
 @contextmanager
 def opened(target: Target, read_only: bool = False) -> Iterator[Memory]:
     """The target's store seen through ``Memory``; closed at the end.
@@ -111,7 +124,7 @@ def opened(target: Target, read_only: bool = False) -> Iterator[Memory]:
     created (nor its lock file): looking must leave no trace.
     """
     config, base_dir = target.memory_config()
-    if read_only and config.file and not (base_dir / config.file).exists():
+    if read_only and config.file and _never_created(base_dir / config.file):
         yield Memory(DictStore(), target.namespace or config.namespace, _limits(config))
         return
     waiting = lambda text: click.echo(text, err=True)  # noqa: E731 - the lock notice, as visor run prints it
