@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/concurrency.py
 	$(BIN)/python bench/suite.py
+	$(BIN)/python bench/durations.py
 
 # The long durability run: 200 SIGKILLs per backend (several minutes).
 bench-crash: $(STAMP)

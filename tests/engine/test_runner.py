@@ -236,3 +236,24 @@ def test_a_command_skipped_by_its_if_releases_its_dependents(tmp_path: Path) -> 
     """,
     )
     assert statuses(result) == {"build": "skipped", "after": "success"}
+
+
+def test_parallel_commands_report_their_own_time_from_launch_to_finish(tmp_path: Path) -> None:
+    """Listed slowest first, the faster ones are collected late: their time is still their own.
+
+    Collected-time accounting gave the later ones ~0 ms; no wall-clock upper bound
+    here (bench/durations.py prints how close the figures are).
+    """
+    result = run_yaml(
+        tmp_path,
+        """
+        steps:
+          slow: {type: command, exec: "sleep 0.4"}
+          fast: {type: command, exec: "sleep 0.2"}
+          faster: {type: command, exec: "sleep 0.1"}
+    """,
+        max_parallel=3,
+    )
+    assert result.steps["slow"].duration_ms >= 400
+    assert result.steps["fast"].duration_ms >= 200
+    assert result.steps["faster"].duration_ms >= 100

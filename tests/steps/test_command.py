@@ -42,6 +42,25 @@ def test_failure_output_has_visor_shape_plus_stderr(tmp_path: Path) -> None:
     assert step.error == "Command failed with exit code 3: lint: unused import"
 
 
+def test_a_silent_failure_shows_the_tail_of_stdout_once(tmp_path: Path) -> None:
+    result = run_yaml(
+        tmp_path,
+        """
+        steps:
+          a: {type: command, exec: "for i in 1 2 3 4 5 6 7; do echo line $i; done; exit 1"}
+          b: {type: command, exec: "exit 4"}
+          c: {type: command, exec: "echo '  '; echo ' ' >&2; exit 2"}
+    """,
+    )
+    tail = " | ".join(f"line {i}" for i in range(3, 8))
+    assert result.steps["a"].error == f"Command failed with exit code 1; stdout ends: {tail}"
+    assert result.steps["b"].error == "Command failed with exit code 4"
+    assert result.steps["c"].error == "Command failed with exit code 2"
+    assert (
+        result.steps["b"].output["text"] == "Command failed with exit code 4: Command exited with code 4"
+    )  # Visor's
+
+
 def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     began = time.perf_counter()
     result = run_yaml(

@@ -7,8 +7,8 @@ Routing is not done here (see ``routing.py``); this module only answers
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from visor_mem.config.loaded import LoadedConfig
@@ -47,11 +47,35 @@ class Services:
     max_runs: int
 
 
+@dataclass
+class Span:
+    """When a launched command ran in its worker thread, and when its result was collected."""
+
+    start: float = 0.0
+    end: float = 0.0
+    collected: float = 0.0
+
+
 @dataclass(frozen=True)
 class Launched:
     """A command started ahead of its turn (its ``if`` already held)."""
 
     future: Future[Any]
+    span: Span = field(default_factory=Span)
+
+
+def timed(work: Callable[[], Any], span: Span, on_start: Callable[[], None]) -> Callable[[], Any]:
+    """``work`` that records in ``span`` when it really ran (a worker may start it late)."""
+
+    def run() -> Any:
+        span.start = time.perf_counter()
+        on_start()
+        try:
+            return work()
+        finally:
+            span.end = time.perf_counter()
+
+    return run
 
 
 class Executor:
@@ -114,7 +138,8 @@ class Executor:
         state = self.states[name]
         state.runs += 1
         state.logical = False
-        self.services.sink(StepStarted(name, state.runs))
+        if launched is None:  # a launched command said so when its worker started it
+            self.services.sink(StepStarted(name, state.runs))
         started = time.perf_counter()
         call = self.call(name, args)
         output, error = self._produce(call, launched)
@@ -122,7 +147,7 @@ class Executor:
             error = self._judge(name, output)
         if error is None and self.services.plan.steps[name].for_each:
             output = as_items(output)
-        state.duration_ms += (time.perf_counter() - started) * 1000
+        state.duration_ms += _elapsed_ms(started, launched)
         self.services.outputs.record(name, output)
         self.services.store.commit()
         self.resolver.finish(name, output, error)
@@ -153,7 +178,7 @@ class Executor:
         kind: Any = self.services.kinds[step_type]
         try:
             if step_type in self.parallel_types:
-                raw = launched.future.result() if launched else kind.launch(call)()
+                raw = _collect(launched) if launched else kind.launch(call)()
                 return _json_output(call, kind.finish(call, raw)), None
             return _json_output(call, kind.run(call)), None
         except StepFailed as failure:
@@ -178,3 +203,23 @@ def _json_output(call: StepCall, output: JSON) -> JSON:
         return copy_json(output, f"the output of step '{call.name}'")
     except JsonValueError as err:
         raise StepFailed(err.message) from err
+
+
+def _collect(launched: Launched) -> Any:
+    try:
+        return launched.future.result()
+    finally:
+        launched.span.collected = time.perf_counter()
+
+
+def _elapsed_ms(started: float, launched: Launched | None) -> float:
+    """From launch to finish: a launched command's time in its worker plus what followed here.
+
+    Not from ``started``: a parallel command finished while earlier steps of
+    its wave were being committed, and waiting for them is not its time.
+    """
+    now = time.perf_counter()
+    if launched is None:
+        return (now - started) * 1000
+    span = launched.span
+    return (span.end - span.start + now - span.collected) * 1000

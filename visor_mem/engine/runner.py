@@ -10,9 +10,11 @@ its hooks.  ``run`` targets activate inline; gotos are applied after the wave.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from visor_mem.engine.execute import Executor, Launched, Services
+from visor_mem.engine.events import StepStarted
+from visor_mem.engine.execute import Executor, Launched, Services, Span, timed
 from visor_mem.engine.foreach import EMPTY, Fan, ForEach
 from visor_mem.engine.on_init import hide, run_on_init
 from visor_mem.engine.resolve import Resolver
@@ -103,7 +105,10 @@ class Runner:
             except VisorError as err:
                 self._fail_before_start(name, str(err))
                 continue
-            launched[name] = Launched(self._workers().submit(work))
+            span = Span()
+            started = StepStarted(name, self.states[name].runs + 1)
+            job = timed(work, span, partial(self.services.sink, started))
+            launched[name] = Launched(self._workers().submit(job), span)
         return launched
 
     # -- activations -----------------------------------------------------------

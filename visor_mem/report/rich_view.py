@@ -5,6 +5,7 @@ Only imported when stdout or stderr is a terminal (see ``report/text.py``).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
@@ -55,12 +56,16 @@ def _cells(step: StepResult) -> tuple[Text, Text, str, str, Text]:
 
 
 class LiveProgress:
-    """A transient status line on stderr: steps finished so far and the ones running."""
+    """A transient status line on stderr: steps by their latest status, and every one running.
+
+    Counts are of steps, not executions: a step that failed then succeeded on
+    retry counts once, as success, so the last line agrees with the summary.
+    """
 
     def __init__(self, stream: TextIO, color: bool) -> None:
         self._console = console(stream, color)
         self._running: dict[str, int] = {}
-        self._counts = dict.fromkeys(fmt.STATUSES, 0)
+        self._latest: dict[str, str] = {}
         self._live: Live | None = None
 
     @contextmanager
@@ -79,7 +84,7 @@ class LiveProgress:
 
     def finished(self, step: StepResult) -> None:
         self._running.pop(step.name, None)
-        self._counts[step.status] += 1
+        self._latest[step.name] = step.status
         self._refresh()
 
     def print(self, line: str) -> None:
@@ -90,12 +95,14 @@ class LiveProgress:
         if self._live is not None:
             self._live.update(self._view())
 
-    def _view(self) -> Group:
-        done = ", ".join(f"{count} {status}" for status, count in self._counts.items() if count)
+    def line(self) -> str:
+        """``2 success, 1 failed · running b, c (run 2)``: what the spinner says."""
+        counts = Counter(self._latest.values())
+        done = ", ".join(f"{counts[status]} {status}" for status in fmt.STATUSES if counts[status])
         running = ", ".join(
             name if run == 1 else f"{name} (run {run})" for name, run in self._running.items()
         )
-        spinner = Spinner(
-            "dots", text=Text(f" {done or 'starting'}" + (f" · running {running}" if running else ""))
-        )
-        return Group(spinner)
+        return (done or "starting") + (f" · running {running}" if running else "")
+
+    def _view(self) -> Group:
+        return Group(Spinner("dots", text=Text(f" {self.line()}")))

@@ -60,6 +60,24 @@ def failure_output(done: Completed, timeout: float | None) -> dict[str, JSON]:
     return output
 
 
+TAIL_LINES = 5
+TAIL_CHARS = 500
+"""How much of stdout a failure shows when stderr is empty: the end, where the reason usually is."""
+
+
+def error_line(done: Completed, output: dict[str, JSON]) -> str:
+    """The step's error: Visor's ``text`` when stderr says why; else the exit code and stdout's tail.
+
+    Visor's text for a silent failure repeats itself ("Command failed with exit
+    code 1: Command exited with code 1") and hides stdout, often the only clue.
+    """
+    if done.timed_out or done.stderr.strip():
+        return str(output["text"]).strip()
+    lines = [line.strip() for line in done.stdout.strip().splitlines()[-TAIL_LINES:]]
+    tail = " | ".join(lines)[-TAIL_CHARS:]  # one line: an error is shown on one line
+    return f"Command failed with exit code {done.exit_code}" + (f"; stdout ends: {tail}" if tail else "")
+
+
 class CommandStep:
     """Runs commands; one instance per run keeps track of live processes."""
 
@@ -81,7 +99,7 @@ class CommandStep:
         assert isinstance(spec, CommandStepSpec)
         if raw.timed_out or raw.exit_code != 0:
             output = failure_output(raw, call.timeout)
-            raise StepFailed(str(output["text"]).strip(), output=output)
+            raise StepFailed(error_line(raw, output), output=output)
         text = raw.stdout
         value = parse_stdout(text)
         if spec.transform is not None:
