@@ -35,7 +35,8 @@ def main() -> int:
         worst = max(worst, abs(error))
         bare = bare_seconds(f"sleep {seconds}")
         print(
-            f"{name}: sleep {seconds:.1f} s  reported {reported:.3f} s  ({error:+.1%})  bare subprocess {bare:.3f} s"
+            f"{name}: sleep {seconds:.1f} s  reported {reported:.3f} s  ({error:+.1%})  "
+            f"bare subprocess {bare:.3f} s"
         )
     verdict = "ok" if worst <= TOLERANCE else "OVER"
     print(f"worst error {worst:.1%} (target within {TOLERANCE:.0%}): {verdict}")
