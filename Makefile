@@ -13,10 +13,13 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint fuzz bench bench-crash schema clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	# Mermaid's own grammar (a self-contained JS bundle the tests run in QuickJS) checks the
+	# diagrams; --no-deps: its pythonmonkey dependency, a JS engine of its own, is not needed.
+	$(BIN)/pip install --quiet --no-deps mermaid-syntax-parser==0.2.2
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -26,6 +26,7 @@ COMMANDS: Mapping[str, str] = {
     "schema": "visor_mem.cli.schema:schema",
     "memory": "visor_mem.cli.memory:memory",
     "test": "visor_mem.cli.test:test",
+    "graph": "visor_mem.cli.graph:graph",
 }
 """Sub-command name → ``module:attribute`` of its click command."""
 
@@ -35,6 +36,7 @@ SUMMARIES: Mapping[str, str] = {
     "schema": "Print the JSON Schema of .visor.yaml.",
     "memory": "Inspect and edit a memory store by hand.",
     "test": "Run the YAML test cases of a workflow (mocks, fixtures, JUnit).",
+    "graph": "Draw a workflow's steps, dependencies and routing (Mermaid or DOT).",
 }
 """One-line help per sub-command, so ``visor --help`` imports none of them."""
 

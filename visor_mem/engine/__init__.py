@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
+from visor_mem.config.graph import build_graph
 from visor_mem.config.loaded import LoadedConfig
 from visor_mem.engine.events import LogMessage
 from visor_mem.engine.execute import Services
@@ -134,6 +135,7 @@ def _run_with_store(loaded: LoadedConfig, options: RunOptions, store: Store, sta
         session=session.dump(),
         duration_ms=(time.perf_counter() - started) * 1000,
         store=store,
+        graph=build_graph(spec),
     )
 
 

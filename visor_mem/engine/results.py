@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from visor_mem.config.graph import Graph
 from visor_mem.store.base import JSON, Dump, Store
 
 Status = Literal["success", "failed", "skipped"]
@@ -53,6 +54,8 @@ class RunResult:
     session: Dump
     duration_ms: float = 0.0
     store: Store | None = field(default=None, compare=False, repr=False)
+    graph: Graph | None = field(default=None, compare=False, repr=False)
+    """The config's steps and edges, for the pictures of the run (``report/graph.py``)."""
 
     @property
     def ok(self) -> bool:
