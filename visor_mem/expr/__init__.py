@@ -12,9 +12,11 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from visor_mem.errors import Location
+from visor_mem.expr import quick_liquid
 from visor_mem.expr.context import EvalContext, OutputLedger
 from visor_mem.expr.deadline import Deadline
 from visor_mem.expr.js_signals import SignalRelay
+from visor_mem.expr.template_vars import OutputsView, template_variables
 from visor_mem.store.base import JSON
 
 if TYPE_CHECKING:
@@ -49,6 +51,8 @@ class Expressions:
         # one): JavaScript may first run in a worker thread, where it cannot be.
         self._relay = SignalRelay()
         self._relay.install()
+        self._outputs: OutputsView | None = None
+        self._visor: dict[str, Any] | None = None
 
     def js(
         self,
@@ -99,7 +103,18 @@ class Expressions:
         Rendering is bounded (time, output size, loop iterations; ``liquid.py``)
         and stops at the calling step's ``deadline`` (StepTimeout).
         """
+        if self._visor is None:
+            self._visor = self.ctx.visor.globals()
+        variables = template_variables(self.ctx, self._outputs_view(), self._visor, extra)
+        quick = quick_liquid.render(template, variables)
+        if quick is not None:
+            return quick  # plain {{ a.b }} of strings and integers: python-liquid not needed (nor imported)
         return self._templates().render(template, where, extra, deadline)
+
+    def _outputs_view(self) -> OutputsView:
+        if self._outputs is None:
+            self._outputs = OutputsView(self.ctx.outputs)
+        return self._outputs
 
     def close(self) -> None:
         """Release the QuickJS context and the template cache."""

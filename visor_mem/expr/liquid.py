@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from liquid import BoundTemplate, Environment
@@ -20,51 +20,10 @@ from liquid.undefined import Undefined
 
 from visor_mem.errors import Location, VisorError
 from visor_mem.expr import liquid_limits, liquid_visor
-from visor_mem.expr.context import EvalContext, OutputLedger
+from visor_mem.expr.context import EvalContext
 from visor_mem.expr.deadline import Deadline
+from visor_mem.expr.template_vars import OutputsView, template_variables
 from visor_mem.store.scoped import Memory
-
-
-class OutputsView(Mapping[str, Any]):
-    """``outputs`` for templates: latest output per step, plus ``history``, without copying."""
-
-    def __init__(self, ledger: OutputLedger) -> None:
-        self._ledger = ledger
-
-    def __getitem__(self, step: str) -> Any:
-        if step == "history":
-            return self._ledger.history
-        return self._ledger.visible(step)
-
-    def __iter__(self) -> Iterator[str]:
-        yield from (step for step in self._steps() if step != "history")
-        yield "history"
-
-    def __len__(self) -> int:
-        steps = self._steps()
-        return len(steps) + ("history" not in steps)
-
-    def _steps(self) -> dict[str, object]:
-        ledger = self._ledger
-        return {**ledger.latest, **ledger.overlay} if ledger.overlay else ledger.latest
-
-
-class RawView(Mapping[str, Any]):
-    """``outputs_raw``: a forEach producer's whole list, else the latest output."""
-
-    def __init__(self, ledger: OutputLedger) -> None:
-        self._ledger = ledger
-
-    def __getitem__(self, step: str) -> Any:
-        if step in self._ledger.raw:
-            return self._ledger.raw[step]
-        return self._ledger.latest[step]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._ledger.latest)
-
-    def __len__(self) -> int:
-        return len(self._ledger.latest)
 
 
 class LiquidTemplates:
@@ -106,20 +65,7 @@ class LiquidTemplates:
             raise liquid_limits.render_failure(err, where, deadline) from err
 
     def _variables(self, extra: Mapping[str, Any] | None) -> dict[str, Any]:
-        ctx = self._ctx
-        variables: dict[str, Any] = {
-            "outputs": self._outputs,
-            "outputs_history": ctx.outputs.history,
-            "outputs_raw": RawView(ctx.outputs),
-            "pr": ctx.pr,
-            "env": ctx.env,
-            "vars": ctx.vars,
-            "args": {},
-            **self._visor,
-        }
-        if extra:
-            variables.update(extra)
-        return variables
+        return template_variables(self._ctx, self._outputs, self._visor, extra)
 
 
 # -- filters --------------------------------------------------------------------------
