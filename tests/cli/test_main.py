@@ -207,3 +207,16 @@ def test_every_command_has_a_summary_for_help() -> None:
     from visor_mem.cli import COMMANDS, SUMMARIES
 
     assert set(SUMMARIES) == set(COMMANDS)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("runn", "run"), ("memroy", "memory"), ("grpah", "graph")])
+def test_a_mistyped_sub_command_gets_a_suggestion(visor: Visor, typed: str, meant: str) -> None:
+    outcome = visor(typed)
+    assert outcome.code == 2
+    assert f"No such command '{typed}'. Did you mean '{meant}'?" in outcome.err
+
+
+def test_an_unknown_sub_command_far_from_all_gets_none(visor: Visor) -> None:
+    outcome = visor("zzzz")
+    assert outcome.code == 2
+    assert "Did you mean" not in outcome.err

@@ -207,7 +207,7 @@ def test_invalid_config_is_exit_2_and_one_line(visor: Visor, tmp_path: Path) -> 
     config = write_config(tmp_path, "steps:\n  a:\n    type: memory\n    operation: frobnicate\n    key: k\n")
     outcome = visor("run", str(config), "-o", "json")
     assert outcome.code == 2
-    assert outcome.out == ""
+    assert json.loads(outcome.out)["ok"] is False  # -o json: still one document on stdout
     assert outcome.err.count("\n") == 1
     assert str(config) in outcome.err
 
@@ -435,3 +435,34 @@ def test_a_reader_that_goes_away_is_exit_141_without_a_message(tmp_path: Path) -
         os.close(write_end)
     assert done.returncode == 141
     assert done.stderr == "[hello] hello, café\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [("stpes:\n  a: {type: noop}\n", "stpes"), ("steps:\n  a: {type: nope}\n", "steps.a.type")],
+)
+def test_json_output_of_a_bad_config_is_a_json_error_document(
+    visor: Visor, tmp_path: Path, text: str, field: str
+) -> None:
+    config = write_config(tmp_path, text)
+    outcome = visor("run", str(config), "-o", "json")
+    assert outcome.code == 2
+    document = json.loads(outcome.out)
+    assert document["ok"] is False
+    assert document["error"]["exit_code"] == 2
+    assert document["error"]["file"] == str(config)
+    assert document["error"]["field"] == field
+    assert document["error"]["message"] == outcome.err.rstrip("\n")  # the same one line as on stderr
+
+
+def test_json_output_of_an_unreadable_store_is_a_json_error_document(visor: Visor, tmp_path: Path) -> None:
+    (tmp_path / "m.json").write_text("{broken")
+    config = write_config(tmp_path, "memory: {storage: file, file: m.json}\nsteps:\n  a: {type: noop}\n")
+    outcome = visor("run", str(config), "-o", "json")
+    assert outcome.code == 2
+    assert json.loads(outcome.out)["error"]["message"] == outcome.err.rstrip("\n")
+
+
+def test_text_output_of_a_bad_config_prints_nothing_on_stdout(visor: Visor, tmp_path: Path) -> None:
+    outcome = visor("run", str(write_config(tmp_path, "stpes: {}\n")))
+    assert (outcome.code, outcome.out) == (2, "")

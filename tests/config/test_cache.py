@@ -92,3 +92,25 @@ def test_a_cached_run_imports_neither_pydantic_nor_yaml(tmp_path: Path) -> None:
     assert runs[1].stderr.strip().endswith("[]")
     first, second = (json.loads(run.stdout) for run in runs)
     assert first["memory"] == second["memory"] == {"default": {"k": 1}}
+
+
+def test_the_cache_keeps_a_bounded_number_of_entries_dropping_the_least_recently_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from visor_mem.config import cache
+
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 3)
+    folder = tmp_path / "cache"
+    paths = [write_config(tmp_path, CONFIG, f"c{i}.yaml") for i in range(5)]
+    for path in paths[:3]:
+        load_config_cached(path, env(folder))
+        for entry in folder.glob("*.pickle"):  # mtimes a second apart: the order is unambiguous
+            os.utime(entry, (entry.stat().st_mtime - 10, entry.stat().st_mtime - 10))
+    load_config_cached(paths[0], env(folder))  # a hit: c0 is now the most recently used
+    load_config_cached(paths[3], env(folder))  # a fourth entry: the least recently used (c1) goes
+    kept = {entry.name.split("-")[0] for entry in folder.glob("*.pickle")}
+    assert kept == {
+        cache._entry_name(p, p.read_bytes()).split("-")[0] for p in (paths[0], paths[2], paths[3])
+    }
+    load_config_cached(paths[4], env(folder))
+    assert len(list(folder.glob("*.pickle"))) == 3

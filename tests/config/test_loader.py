@@ -9,6 +9,7 @@ import pytest
 
 from visor_mem.config import LoadedConfig, load_config
 from visor_mem.config.specs import LogStepSpec, MemoryStepSpec, ScriptStepSpec
+from visor_mem.errors import ConfigError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLES = sorted(FIXTURES.glob("*.yaml"))
@@ -143,3 +144,27 @@ def test_long_chain_has_no_recursion_problem(tmp_path: Path) -> None:
     path = tmp_path / "chain.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert len(load_config(path).spec.steps) == 3000
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("stpes:\n  a: {type: noop}\n", "t.yaml:1:1: stpes: unknown field 'stpes'; did you mean 'steps'?"),
+        (
+            'version: "1.0"\nchecsk:\n  a: {type: noop}\n',
+            "t.yaml:2:1: checsk: unknown field 'checsk'; did you mean 'checks'?",
+        ),
+        (
+            'version: "1.0"\nfoo: 1\n',
+            "t.yaml:1:1: steps: required: a mapping of step names to steps (or 'checks')",
+        ),
+    ],
+)
+def test_a_misspelt_steps_key_is_named_where_it_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("t.yaml").write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config("t.yaml")
+    assert str(caught.value) == message

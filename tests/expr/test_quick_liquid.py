@@ -16,14 +16,22 @@ from visor_mem.store.scoped import Memory
 
 WHERE = Location("x.yaml", 3, 5, "steps.s.message")
 NAMES = ["a", "b", "size", "first", "x_1", "pr", "outputs"]
+KEYS = [*NAMES, "a-b", "x y"]
 VALUES = st.recursive(
     st.one_of(st.text(max_size=5), st.integers(), st.booleans(), st.none(), st.floats(allow_nan=False)),
     lambda inner: st.one_of(
-        st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(NAMES), inner, max_size=3)
+        st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(KEYS), inner, max_size=3)
     ),
     max_leaves=8,
 )
-PATHS = st.lists(st.sampled_from(NAMES), min_size=1, max_size=3).map(".".join)
+SEGMENTS = st.one_of(
+    st.sampled_from(NAMES).map(lambda n: "." + n),
+    st.sampled_from(KEYS).map(lambda n: f"['{n}']"),
+    st.sampled_from(NAMES).map(lambda n: f'["{n}"]'),
+)
+PATHS = st.builds(
+    lambda first, rest: first + "".join(rest), st.sampled_from(NAMES), st.lists(SEGMENTS, max_size=3)
+)
 TAGS = st.builds(
     lambda space, path, end: "{{" + space + path + end + "}}",
     st.sampled_from(["", " ", "  "]),
@@ -52,7 +60,7 @@ def test_a_typical_message_takes_the_quick_path_and_renders_the_same() -> None:
     )
     ctx.outputs.record("count", 3)
     ctx.outputs.record("build", "done")
-    template = "Run {{ outputs.count }} by {{vars.who}} on PR #{{ pr.number }}: {{ outputs.build }}"
+    template = "Run {{ outputs.count }} by {{vars.who}} on PR #{{ pr['number'] }}: {{ outputs[\"build\"] }}"
     ex = Expressions(ctx)
     assert ex.render(template, where=WHERE) == "Run 3 by ci on PR #7: done"
     assert ex._liquid is None  # python-liquid was not needed
@@ -71,7 +79,8 @@ def test_anything_else_goes_to_python_liquid() -> None:
         "{{ a.missing }}",
         "{{ s.first }}",
         "{# note #}{{ a.b }}",
-        "{{ a['b'] }}",
+        "{{ a[0] }}",
+        "{{ a[b] }}",
     ]:
         assert quick_liquid.render(template, variables) is None, template
     assert quick_liquid.render("{{ s }}" * 2, {"s": "x" * quick_liquid.MAX_OUTPUT}) is None

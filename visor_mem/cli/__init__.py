@@ -27,6 +27,7 @@ COMMANDS: Mapping[str, str] = {
     "memory": "visor_mem.cli.memory:memory",
     "test": "visor_mem.cli.test:test",
     "graph": "visor_mem.cli.graph:graph",
+    "init": "visor_mem.cli.init:init",
 }
 """Sub-command name → ``module:attribute`` of its click command."""
 
@@ -37,6 +38,7 @@ SUMMARIES: Mapping[str, str] = {
     "memory": "Inspect and edit a memory store by hand.",
     "test": "Run the YAML test cases of a workflow (mocks, fixtures, JUnit).",
     "graph": "Draw a workflow's steps, dependencies and routing (Mermaid or DOT).",
+    "init": "Write a commented starter .visor.yaml and its JSON Schema.",
 }
 """One-line help per sub-command, so ``visor --help`` imports none of them."""
 
@@ -55,6 +57,20 @@ class LazyGroup(click.Group):
         rows = [(name, SUMMARIES.get(name, "")) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """As click's, plus "did you mean 'run'?" for a mistyped sub-command (``visor runn``)."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as err:
+            import difflib  # only a mistake pays for it
+
+            close = difflib.get_close_matches(args[0] if args else "", self.list_commands(ctx), n=1)
+            if not close or self.get_command(ctx, args[0]) is not None:
+                raise
+            raise click.UsageError(f"{err.message} Did you mean '{close[0]}'?", ctx) from err
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = self.lazy_commands.get(cmd_name)

@@ -12,12 +12,17 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from visor_mem.cli.boundary import ReaderGone
+from visor_mem.errors import VisorError
 from visor_mem.options import click_options
+
+if TYPE_CHECKING:
+    from visor_mem.engine.results import RunResult
+    from visor_mem.report.base import Reporter
 
 DEFAULT_CONFIGS = (".visor.yaml", ".visor.yml")
 OUTPUT_FORMATS = ("text", "json", "markdown")
@@ -52,27 +57,41 @@ def run(config: Path | None, output_format: str, **fields: Any) -> int:
     the log file the message names); 130 interrupted (Ctrl-C or SIGTERM; the
     store stays consistent).
     """
-    from visor_mem.config.cache import load_config_cached
-    from visor_mem.engine import run_config
-    from visor_mem.engine.options import RunOptions
     from visor_mem.report import ReportContext, make_reporter
 
-    loaded = load_config_cached(config if config is not None else default_config(Path.cwd()))
-    for warning in loaded.warnings:
-        click.echo(warning, err=True)
     context = ReportContext(out=sys.stdout, err=sys.stderr, environ=os.environ, debug=bool(fields["debug"]))
     reporter = make_reporter(output_format, context)
-    options = RunOptions(
-        **_given(fields), environ=dict(os.environ), on_event=reporter.on_event, on_wait=reporter.say
-    )
-    with reporter.running():
-        result = run_config(loaded, options)
+    try:
+        result = _execute(config, reporter, fields)
+    except VisorError as err:
+        if output_format == "json":  # stdout still gets its one document
+            from visor_mem.report.json import error_document
+
+            click.echo(error_document(err))
+        raise
     try:
         reporter.finish(result)
     except BrokenPipeError as err:
         raise ReaderGone from err
     exit_code: int = result.exit_code
     return exit_code
+
+
+def _execute(config: Path | None, reporter: Reporter, fields: dict[str, Any]) -> RunResult:
+    """Load the config (warnings to stderr) and run it, the reporter watching."""
+    from visor_mem.config.cache import load_config_cached
+    from visor_mem.engine import run_config
+    from visor_mem.engine.options import RunOptions
+
+    loaded = load_config_cached(config if config is not None else default_config(Path.cwd()))
+    for warning in loaded.warnings:
+        click.echo(warning, err=True)
+    options = RunOptions(
+        **_given(fields), environ=dict(os.environ), on_event=reporter.on_event, on_wait=reporter.say
+    )
+    with reporter.running():
+        result: RunResult = run_config(loaded, options)
+    return result
 
 
 def _given(fields: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,9 @@ version) means "no cache": the config is loaded normally.
 Where: ``$VISOR_CACHE_DIR``, else ``$XDG_CACHE_HOME/visor_mem``, else
 ``~/.cache/visor_mem``.  ``VISOR_NO_CACHE=1`` turns it off.  Entries are
 pickles, so the folder must belong to the current user and not be writable
-by others; one entry is kept per config path.
+by others; one entry is kept per config path, and at most
+:data:`MAX_ENTRIES` in all: the least recently used are removed when a new
+one is written (a hit refreshes its entry's mtime).
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from visor_mem.config.loaded import LoadedConfig
+
+MAX_ENTRIES = 64
+"""Entries kept (one per config path); beyond, the least recently used go."""
 
 FORMAT = 1
 """Bump when LoadedConfig or the records change shape in a way mtimes would not show."""
@@ -46,6 +51,7 @@ def load_config_cached(path: str | Path, environ: Mapping[str, str] | None = Non
     entry = folder / _entry_name(path, data)
     cached = _read(entry, folder)
     if cached is not None and _sources_unchanged(cached):
+        _touch(entry)
         return cached
     loaded = _load(path)
     _write(folder, entry, loaded)
@@ -134,5 +140,27 @@ def _write(folder: Path, entry: Path, loaded: LoadedConfig) -> None:
             os.replace(handle.name, entry)
         finally:
             Path(handle.name).unlink(missing_ok=True)
+        _evict(folder, MAX_ENTRIES)
     except (OSError, pickle.PicklingError):
         return
+
+
+def _touch(entry: Path) -> None:
+    """Mark an entry as just used (eviction goes by mtime); best effort."""
+    try:
+        os.utime(entry)
+    except OSError:
+        pass
+
+
+def _evict(folder: Path, keep: int) -> None:
+    """Remove all but the ``keep`` most recently used entries."""
+    entries = []
+    for path in folder.glob("*.pickle"):
+        try:
+            entries.append((path.stat().st_mtime_ns, path.name, path))
+        except OSError:
+            continue  # removed meanwhile by another run
+    entries.sort(reverse=True)
+    for _, _, path in entries[keep:]:
+        path.unlink(missing_ok=True)

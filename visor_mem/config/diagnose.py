@@ -159,8 +159,26 @@ def _missing(detail: ErrorDetails, resolved: ResolvedLoc) -> Finding:
     kinds = {model: name for name, model in STEP_MODELS.items()}
     suffix = f" for a {kinds[owner]} step" if owner in kinds else ""
     if resolved.parts == ("steps",):
+        typo = _misspelt_steps(detail["input"])
+        if typo is not None:  # "stpes:" is the real problem, and where it is written is the place to show
+            return Finding(
+                (typo,), message=f"unknown field '{typo}'{did_you_mean(typo, ['steps', 'checks'])}"
+            )
         suffix = ": a mapping of step names to steps (or 'checks')"
     return Finding(resolved.parts, message=f"required{suffix}")
+
+
+def _misspelt_steps(document: Any) -> str | None:
+    """A top-level key that reads as a misspelt ``steps`` or ``checks``, if any."""
+    if not isinstance(document, dict):
+        return None
+    from visor_mem.config.models import VisorConfig
+
+    known = set(field_keys(VisorConfig))
+    for key in document:
+        if isinstance(key, str) and key not in known and did_you_mean(key, ["steps", "checks"]):
+            return key
+    return None
 
 
 def _extra(detail: ErrorDetails, resolved: ResolvedLoc) -> Finding:

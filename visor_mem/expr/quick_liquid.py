@@ -17,8 +17,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-OUTPUT_TAG = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\}\}")
-"""``{{ a.b.c }}``: a variable path of plain identifiers, no filters, no whitespace control."""
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_KEY = r"[A-Za-z0-9_ -]*"
+OUTPUT_TAG = re.compile(rf"\{{\{{\s*({_NAME}(?:\.{_NAME}|\['{_KEY}'\]|\[\"{_KEY}\"\])*)\s*\}}\}}")
+"""``{{ a.b }}``, ``{{ outputs['count-run'] }}``: a variable path, no filters, no whitespace control."""
+SEGMENT = re.compile(rf"({_NAME})|\['({_KEY})'\]|\[\"({_KEY})\"\]")
 MARKUP = ("{{", "{%", "{#")
 LIQUID_PROPERTIES = frozenset({"size", "first", "last"})
 """Names python-liquid resolves specially on sequences and mappings."""
@@ -48,7 +51,8 @@ def render(source: str, variables: Mapping[str, Any]) -> str | None:
 def _lookup(path: str, variables: Mapping[str, Any]) -> str | None:
     """The text of a string or integer at ``path``; None for anything else."""
     value: Any = variables
-    for name in path.split("."):
+    for match in SEGMENT.finditer(path):
+        name = next(group for group in match.groups() if group is not None)
         if name in LIQUID_PROPERTIES or not isinstance(value, Mapping):
             return None
         try:
