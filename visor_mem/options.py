@@ -242,8 +242,8 @@ OPTIONS: tuple[Option, ...] = (
         "tags",
         "tags",
         parse_tags,
-        "Run only the steps carrying one of these tags, and the steps they depend on "
-        "(repeatable; T may be a comma-separated list).",
+        "Run the steps tagged T along with every untagged step; steps whose tags include none "
+        "of the given ones are skipped (repeatable; T may be a comma-separated list).",
         "T",
         multiple=True,
     ),
@@ -251,7 +251,7 @@ OPTIONS: tuple[Option, ...] = (
         "exclude_tags",
         "exclude_tags",
         parse_tags,
-        "Skip the steps carrying one of these tags (repeatable; T may be a comma-separated list).",
+        "Skip the steps tagged T, even when --tags selects them (repeatable; comma-separated allowed).",
         "T",
         multiple=True,
     ),
