@@ -54,7 +54,9 @@ def test_session_scratch_persists_memory_but_not_the_session(tmp_path: Path) -> 
     run_example("session-scratch", tmp_path)
     second = run_example("session-scratch", tmp_path)
     assert second["steps"]["show"]["output"] == {"runs": 2, "request": "req-2", "persisted": False}
-    assert json.loads((tmp_path / "state.json").read_text(encoding="utf-8")) == {"default": {"runs": 2}}
+    assert json.loads((tmp_path / ".visor" / "state.json").read_text(encoding="utf-8")) == {
+        "default": {"runs": 2}
+    }
 
 
 def test_state_machine_records_the_failed_state(tmp_path: Path) -> None:
@@ -70,7 +72,7 @@ def test_state_machine_records_the_failed_state(tmp_path: Path) -> None:
     assert result.memory == {"deployment": {"state": "test_failed"}}
     assert result.steps["deploy"].reason == "dependency 'set-state-tested' never ran"
     assert not result.ok
-    saved = json.loads((tmp_path / "workflow.json").read_text(encoding="utf-8"))
+    saved = json.loads((tmp_path / ".visor" / "workflow.json").read_text(encoding="utf-8"))
     assert saved == {"deployment": {"state": "test_failed"}}
 
 
@@ -78,6 +80,32 @@ def test_error_collection_appends_each_error_exactly_once(tmp_path: Path) -> Non
     document = run_example("error-collection", tmp_path)
     assert document["memory"]["default"]["errors"] == ["lint: unused import"]
     assert document["steps"]["collect-lint-error"]["runs"] == 1
-    assert (tmp_path / "errors.json").read_text(encoding="utf-8") == (
+    assert (tmp_path / ".visor" / "errors.json").read_text(encoding="utf-8") == (
         '{\n  "default": {\n    "errors": [\n      "lint: unused import"\n    ]\n  }\n}'
     )
+
+
+def test_running_every_example_twice_leaves_git_status_clean(tmp_path: Path) -> None:
+    """As a user would: from the root of a clone, `visor run examples/X.yaml`, twice."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    shutil.copytree(EXAMPLES, tmp_path / "examples")
+    shutil.copy(root / ".gitignore", tmp_path / ".gitignore")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(tmp_path)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "examples"], check=True)
+    visor = Path(sys.executable).with_name("visor")
+    said = []
+    for name in NAMES:
+        for _ in range(2):
+            done = subprocess.run(
+                [visor, "run", f"examples/{name}.yaml"], cwd=tmp_path, capture_output=True, text=True
+            )
+            said.append(done.stderr)
+    status = subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True, check=True)
+    assert status.stdout == ""
+    retries = [line for text in said for line in text.splitlines() if "Tests passed after" in line]
+    assert retries == ["[report] Tests passed after 2 retries"] * 2  # the second run too
