@@ -100,10 +100,20 @@ def test_a_corrupt_store_stops_the_run_and_stays_as_it_was(tmp_path: Path, case:
     for command in (["run", "-o", "json", "--lock-timeout", "5"], ["memory", "check", "-c"]):
         ran = visor(*command, config, cwd=tmp_path)
         assert ran.returncode == 2
-        assert ran.stdout == ""
+        _assert_stdout(command, ran.stdout, ran.stderr)
         assert len(ran.stderr.splitlines()) == 1, ran.stderr  # one line: no traceback
         assert str(tmp_path / case.culprit) in ran.stderr
         assert case.reason in ran.stderr
         after = snapshot(tmp_path)
         assert {name: after[name] for name in before} == before  # no byte changed
         assert set(after) - set(before) <= {f".{store}.lock"}  # only the lock sidecar may appear
+
+
+def _assert_stdout(command: list[str], stdout: str, stderr: str) -> None:
+    """Nothing on stdout; under -o json, the error as one JSON document (the stderr line)."""
+    if "-o" not in command:
+        assert stdout == ""
+        return
+    document = json.loads(stdout)
+    assert document["ok"] is False
+    assert document["error"]["message"] == stderr.strip()
