@@ -16,7 +16,8 @@ from visor_mem.report.graph import to_dot, to_mermaid
 from visor_mem.report.markdown import MAX_DIAGRAM_STEPS, render_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIGS = sorted((ROOT / "examples").glob("*.yaml")) + [ROOT / ".visor.yaml.example"]
+CONFIGS = sorted(p for p in (ROOT / "examples").glob("*.yaml") if not p.name.endswith(".tests.yaml"))
+CONFIGS.append(ROOT / ".visor.yaml.example")
 
 ROUTED = """
     steps:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ import click
 
 from visor_mem.cli.boundary import ReaderGone
 from visor_mem.errors import VisorError
-from visor_mem.options import click_options
+from visor_mem.options import click_options, parse_tags
 
 if TYPE_CHECKING:
     from visor_mem.engine.results import RunResult
@@ -26,6 +27,11 @@ if TYPE_CHECKING:
 
 DEFAULT_CONFIGS = (".visor.yaml", ".visor.yml")
 OUTPUT_FORMATS = ("text", "json", "markdown")
+
+
+def split_tags(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> tuple[str, ...]:
+    """``--tags a,b --tags c`` → ``('a', 'b', 'c')``: visor run's parsing, for other commands' tags."""
+    return parse_tags(values)
 
 
 def default_config(folder: Path) -> Path:

@@ -33,7 +33,7 @@ from visor_mem.expr.visor_info import from_environment
 from visor_mem.steps import new_kinds
 from visor_mem.steps.env_refs import expand_env_refs
 from visor_mem.store import open_store
-from visor_mem.store.base import JSON, Dump, Store, StoreSettings
+from visor_mem.store.base import Dump, Store, StoreSettings
 from visor_mem.store.memory import DictStore, Entry
 from visor_mem.store.scoped import Memory, NamespaceLimits
 
