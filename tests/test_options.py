@@ -171,6 +171,8 @@ def test_bad_values_are_refused_alike(
     outcome = visor("run", ".visor.yaml", "-o", "json", *case.argv)
     assert outcome.code == 2
     assert case.message in outcome.err
+    if case.id == "store-url":
+        assert outcome.err.count("\n") == 1  # one line, as every visor error
     with pytest.raises(visor_mem.UsageError, match="run\\(\\): ") as caught:
         visor_mem.run(".visor.yaml", **case.kwargs)
     assert case.message in str(caught.value)

@@ -141,10 +141,7 @@ def parse_store(value: Any) -> str:
 
     if not isinstance(value, str):
         raise ValueError(f"expected a store URL string, got {type(value).__name__}")
-    try:
-        parse_store_url(value)
-    except UsageError as err:
-        raise ValueError(str(err)) from err
+    parse_store_url(value)  # a UsageError: one line and exit 2, not click's usage block
     return value
 
 
@@ -305,7 +302,7 @@ def run_fields(given: Mapping[str, Any]) -> dict[str, Any]:
             )
         try:
             fields[option.field] = option.parse(value)
-        except ValueError as err:
+        except (ValueError, UsageError) as err:
             raise UsageError(f"run(): {name}: {err}") from err
     return fields
 
