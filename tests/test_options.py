@@ -153,7 +153,7 @@ BAD = [
         {"pr": "list.json"},
         "list.json must hold a JSON object, not list",
     ),
-    Bad("pr-bad-json", ("--pr", "bad.json"), {"pr": "bad.json"}, "bad.json:1:2: invalid JSON"),
+    Bad("pr-bad-json", ("--pr", "bad.json"), {"pr": "bad.json"}, "bad.json:1:2: not a JSON value"),
     Bad("store-url", ("--store", "mysql://x"), {"store": "mysql://x"}, "bad store URL 'mysql://x'"),
     Bad("parallel-zero", ("--max-parallel", "0"), {"max_parallel": 0}, "from 1 to 1024"),
     Bad("parallel-text", ("--max-parallel", "many"), {"max_parallel": "many"}, "expected a whole number"),

@@ -14,7 +14,6 @@ Imported by ``visor run`` at start-up: no pydantic here.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
