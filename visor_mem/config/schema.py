@@ -14,8 +14,9 @@ import json
 from typing import Any
 
 from visor_mem.config.keys import LEVELS
+from visor_mem.config.model_base import Model, as_list
 from visor_mem.config.models import VisorConfig
-from visor_mem.config.step_models import EXTENSION_PREFIX, SINGLE_OR_LIST_FIELDS, STEP_MODELS
+from visor_mem.config.step_models import EXTENSION_PREFIX, STEP_MODELS
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 _OLD_REFS = "#/$defs/"
@@ -27,8 +28,8 @@ Schema = dict[str, Any]
 def visor_schema() -> Schema:
     """The draft-07 schema of a config file, as ``visor schema`` prints it."""
     schema = to_draft07(VisorConfig.model_json_schema(by_alias=True))
-    for definition in [schema, *schema.get("definitions", {}).values()]:
-        _accept_single_items(definition)
+    for name, definition in [("VisorConfig", schema), *schema.get("definitions", {}).items()]:
+        _accept_single_items(name, definition)
         _allow_extensions(definition)
     _accept_visor_root(schema)
     for model in STEP_MODELS.values():
@@ -46,8 +47,8 @@ def _add_tests(schema: Schema) -> None:
     definitions = tests.get("definitions", {})
     clash = set(definitions) & set(schema["definitions"])
     assert not clash, f"test models reuse config model names: {sorted(clash)}"
-    for definition in [tests["properties"]["tests"], *definitions.values()]:
-        _accept_single_items(definition)
+    for name, definition in [("TestsRoot", tests), *definitions.items()]:
+        _accept_single_items(name, definition)
         _allow_extensions(definition)
     schema["definitions"].update(definitions)
     schema["properties"]["tests"] = {  # draft-07 ignores keys beside a $ref: wrap it
@@ -89,14 +90,31 @@ def _convert(node: Any) -> Any:
     return result
 
 
-def _accept_single_items(definition: Schema) -> None:
-    """``depends_on: build`` is accepted as ``depends_on: [build]``."""
+def _accept_single_items(model_name: str, definition: Schema) -> None:
+    """``depends_on: build`` is accepted as ``depends_on: [build]`` wherever the model says so."""
+    single = _single_or_list_fields().get(model_name, frozenset())
     for name, prop in definition.get("properties", {}).items():
-        if name in SINGLE_OR_LIST_FIELDS and prop.get("type") == "array":
-            single = prop["items"]
+        if name in single and prop.get("type") == "array":
             array = {key: value for key, value in prop.items() if key not in ("description", "title")}
             described = {key: prop[key] for key in ("description", "title") if key in prop}
-            definition["properties"][name] = {**described, "anyOf": [single, array]}
+            definition["properties"][name] = {**described, "anyOf": [prop["items"], array]}
+
+
+def _single_or_list_fields() -> dict[str, frozenset[str]]:
+    """Model name -> the aliases of its fields normalised by ``as_list`` (one bare item is a list).
+
+    Read off the models' own validators, so the schema cannot drift from what the loader accepts.
+    """
+    found: dict[str, frozenset[str]] = {}
+    pending: list[type[Model]] = [Model]
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        validators = model.__pydantic_decorators__.field_validators.values()
+        names = {field for v in validators if v.func is as_list for field in v.info.fields}
+        fields = model.model_fields
+        found[model.__name__] = frozenset(fields[n].alias or n for n in names if n in fields)
+    return found
 
 
 def _allow_extensions(definition: Schema) -> None:

@@ -25,8 +25,6 @@ KEYED_OPERATIONS = frozenset({"get", "set", "append", "increment", "delete"})
 VALUE_OPERATIONS = frozenset({"set", "append"})
 TTL_OPERATIONS = frozenset({"set", "append", "increment"})
 TAG_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$"
-SINGLE_OR_LIST_FIELDS = frozenset({"depends_on", "tags", "run"})
-"""List fields that also accept one bare item (``depends_on: build``); the schema says so."""
 EventTrigger = Literal[
     "pr_opened", "pr_updated", "pr_closed", "issue_opened", "issue_comment", "manual", "schedule",
     "webhook_received", "slack_message", "telegram_message", "email_message", "whatsapp_message",
