@@ -13,7 +13,7 @@ PR = {"base": "main", "head": "feature", "files": [{"filename": "a.py"}, {"filen
 
 
 def test_outside_github_actions_the_event_is_manual_and_permissions_are_local() -> None:
-    info = from_environment({}, PR, None, {"who": "x"})
+    info = from_environment({}, PR, None, {"who": "x"}, "manual")
     assert info.globals() == {
         "event": {"event_name": "manual", "name": "manual", "action": None, "repository": None},
         "branch": "feature",
@@ -32,9 +32,8 @@ def test_under_github_actions_event_names_and_association_come_from_the_payload(
         json.dumps({"action": "opened", "pull_request": {"author_association": "CONTRIBUTOR"}})
     )
     env = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(payload)}
-    info = from_environment(env, PR, event_payload(env), {})
-    assert (info.event_name, info.action, info.association, info.local) == (
-        "pr_opened",
+    info = from_environment(env, PR, event_payload(env), {}, "pr_opened")
+    assert (info.action, info.association, info.local) == (
         "opened",
         "CONTRIBUTOR",
         False,
@@ -111,3 +110,21 @@ def test_permission_helpers_under_github_actions_follow_the_association(tmp_path
         environ=env,
     )
     assert result.steps["who"].output == [False, False, True, False, False, "issue_comment"]
+
+
+EVENT_SCRIPT = """
+steps:
+  seen: {type: script, content: "return event.name"}
+  pr-only: {type: noop, on: [pr_updated]}
+"""
+
+
+def test_expressions_see_the_event_that_selected_the_steps(tmp_path: Path) -> None:
+    """One mapping of GitHub events: a comment on a PR is pr_updated for selection and for scripts."""
+    payload = tmp_path / "event.json"
+    payload.write_text(json.dumps({"action": "created", "issue": {"pull_request": {"url": "u"}}}))
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "issue_comment", "GITHUB_EVENT_PATH": str(payload)}
+    result = run_yaml(tmp_path, EVENT_SCRIPT, environ=env)
+    assert (result.steps["seen"].output, result.steps["pr-only"].status) == ("pr_updated", "success")
+    manual = run_yaml(tmp_path, EVENT_SCRIPT, environ={}, event="pr_opened")
+    assert (manual.steps["seen"].output, manual.steps["pr-only"].status) == ("pr_opened", "skipped")

@@ -8,7 +8,6 @@ committed steps are kept and nothing is torn.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 from collections.abc import Mapping
@@ -23,7 +22,7 @@ from visor_mem.engine.options import RunOptions
 from visor_mem.engine.plan import build_plan
 from visor_mem.engine.results import RunResult, StepResult
 from visor_mem.engine.runner import Runner
-from visor_mem.engine.select import NO_EVENT, event_payload
+from visor_mem.engine.select import FALLBACK_EVENT, event_in_force, event_payload
 from visor_mem.engine.state import StepState
 from visor_mem.errors import Interrupted
 from visor_mem.expr import Expressions
@@ -94,9 +93,10 @@ def _run_with_store(loaded: LoadedConfig, options: RunOptions, store: Store, sta
     session = Memory(harness.session if harness else DictStore())
     env = _environment(loaded, options.environ)
     pr = {**STANDALONE_PR, **options.pr}
-    visor = from_environment(env, pr, event_payload(env), spec.input_defaults)
-    if options.event and options.event != NO_EVENT:  # --event simulates that event in every context
-        visor = dataclasses.replace(visor, event_name=options.event)
+    # The event steps are selected by is the event every expression sees (--event simulates it).
+    process = os.environ if options.environ is None else options.environ
+    event = event_in_force(options, process) or FALLBACK_EVENT
+    visor = from_environment(env, pr, event_payload(env), spec.input_defaults, event)
     ctx = EvalContext(memory=memory, session=session, pr=pr, env=env, vars=dict(options.vars), visor=visor)
     ctx.js_globals.update(visor.globals())
     ctx.js_helpers.update(js_helpers(visor))

@@ -19,18 +19,6 @@ PERMISSIONS = (
 )  # fmt: skip
 """GitHub author associations, most privileged first (Visor's PERMISSION_HIERARCHY)."""
 
-EVENT_NAMES = {
-    "pull_request": "pr_updated",
-    "pull_request_target": "pr_updated",
-    "issues": "issue_opened",
-    "issue_comment": "issue_comment",
-    "schedule": "schedule",
-    "workflow_dispatch": "manual",
-}
-"""GITHUB_EVENT_NAME → Visor's event name (the pull_request action refines it)."""
-
-PR_ACTIONS = {"opened": "pr_opened", "reopened": "pr_opened", "closed": "pr_closed"}
-
 
 @dataclass(frozen=True)
 class VisorInfo:
@@ -93,8 +81,13 @@ def from_environment(
     pr: Mapping[str, JSON],
     payload: Mapping[str, JSON] | None,
     inputs: Mapping[str, JSON],
+    event_name: str,
 ) -> VisorInfo:
-    """The GitHub context from the environment, the ``pr`` object and the event payload."""
+    """The GitHub context from the environment, the ``pr`` object and the event payload.
+
+    ``event_name`` is decided by the engine (``engine/select.py``), the one place that maps GitHub's
+    events to Visor's, so that step selection and expressions always agree on it.
+    """
     files = pr.get("files")
     names = (
         tuple(str(f.get("filename")) if isinstance(f, dict) else str(f) for f in files if f is not None)
@@ -103,7 +96,7 @@ def from_environment(
     )
     action = payload.get("action") if payload else None
     return VisorInfo(
-        event_name=_event_name(env.get("GITHUB_EVENT_NAME", ""), action),
+        event_name=event_name,
         action=action if isinstance(action, str) else None,
         repository=env.get("GITHUB_REPOSITORY") or None,
         branch=_branch(env, pr),
@@ -120,12 +113,6 @@ def _branch(env: Mapping[str, str], pr: Mapping[str, JSON]) -> str:
     head = pr.get("head")
     named = head if isinstance(head, str) and head not in ("", "HEAD") else None
     return env.get("GITHUB_HEAD_REF") or env.get("GITHUB_REF_NAME") or named or "unknown"
-
-
-def _event_name(github_event: str, action: object) -> str:
-    if github_event in ("pull_request", "pull_request_target") and isinstance(action, str):
-        return PR_ACTIONS.get(action, "pr_updated")
-    return EVENT_NAMES.get(github_event, "manual")
 
 
 def _association(payload: Mapping[str, JSON] | None) -> str | None:
