@@ -10,8 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.helpers import load_bench
+
+# Property tests judge values, not speed: a shared or loaded machine must not turn a slow example
+# into a failure (hypothesis's default 200 ms deadline did, now and then). Speed lives in bench/.
+settings.register_profile("visor", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("visor")
 
 _redis = load_bench("redis_server")
 RedisServer = _redis.RedisServer

@@ -29,6 +29,11 @@ class Case:
     message: str
 
 
+SIXTY_FOUR_KIB = (
+    "{% assign s = 'xxxxxxxxxxxxxxxx' %}{% for i in (1..12) %}{% assign s = s | append: s %}{% endfor %}"
+)
+"""Assigns ``s``, a 64 KiB string, in 12 doublings."""
+
 CASES = [
     Case(
         "huge-range",
@@ -44,14 +49,14 @@ CASES = [
     ),
     Case(
         "output",
-        "{% assign s = 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' %}"
-        "{% for i in (1..1000) %}{% for j in (1..170) %}{{ s }}{% endfor %}{% endfor %}",
+        # 300 writes of 64 KiB: past 16 MiB in a few ms, so the size limit (not the clock) trips.
+        f"{SIXTY_FOUR_KIB}{{% for i in (1..300) %}}{{{{ s }}}}{{% endfor %}}",
         LimitError,
         "template output is larger than 16 MiB",
     ),
     Case(
         "captured-output",
-        "{% capture c %}{% for i in (1..200) %}{% for j in (1..1000) %}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx{% endfor %}{% endfor %}{% endcapture %}",
+        f"{SIXTY_FOUR_KIB}{{% capture c %}}{{% for i in (1..300) %}}{{{{ s }}}}{{% endfor %}}{{% endcapture %}}",
         LimitError,
         "template output is larger than 16 MiB",
     ),
