@@ -80,6 +80,7 @@ def test_anything_else_goes_to_python_liquid() -> None:
         "{{ s.first }}",
         "{# note #}{{ a.b }}",
         "{{ a[0] }}",
+        "{{{ s }}",
         "{{ a[b] }}",
     ]:
         assert quick_liquid.render(template, variables) is None, template

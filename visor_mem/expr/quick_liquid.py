@@ -36,8 +36,8 @@ def render(source: str, variables: Mapping[str, Any]) -> str | None:
     for match in OUTPUT_TAG.finditer(source):
         text = source[position : match.start()]
         value = _lookup(match.group(1), variables)
-        if value is None or any(mark in text for mark in MARKUP):
-            return None
+        if value is None or any(mark in text for mark in MARKUP) or text.endswith("{"):
+            return None  # "{{{a}}": python-liquid reads the tag from the first "{{" (a syntax error)
         parts += [text, value]
         position = match.end()
     tail = source[position:]
