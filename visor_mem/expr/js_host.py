@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Callable
-from contextlib import ExitStack, nullcontext
+from contextlib import ExitStack
 from typing import Any
 
 from visor_mem.errors import VisorError
@@ -94,7 +93,7 @@ class ScopeBatch:
     def __init__(self, memory: Memory) -> None:
         self.memory = memory
         self.ops: list[Op] = []
-        self._overlay = Overlay(_reader(memory), _now(memory), _quotas(memory))
+        self._overlay = Overlay(memory.reader(), memory.now(), memory.quotas)
 
     def run(self, op: Op) -> JSON:
         kind = KINDS[op.kind]
@@ -197,7 +196,7 @@ class HostBridge:
         if batch is None:
             if not self.batches:
                 for name in SCOPES:  # one order for every evaluation: no deadlock
-                    self._sections.enter_context(_exclusive(self._memories[name]))
+                    self._sections.enter_context(self._memories[name].exclusive())
             batch = self.batches[scope] = ScopeBatch(self._memories[scope])
         return batch
 
@@ -275,32 +274,3 @@ def _apply(batches: dict[str, ScopeBatch]) -> None:
         session.memory.apply(session.ops)
         if memory is not None and memory.ops:
             memory.memory.apply(memory.ops)
-
-
-# -- until the store API has them: a reader, the clock, the quotas ----------------------
-
-
-def _exclusive(memory: Memory) -> Any:
-    exclusive = getattr(memory, "exclusive", None)
-    return nullcontext() if exclusive is None else exclusive()
-
-
-def _reader(memory: Memory) -> Any:
-    reader = getattr(memory, "reader", None)
-    if reader is not None:
-        return reader()
-    store = memory.store
-    if hasattr(store, "entry"):
-        return store
-    from visor_mem.store.redis import _Snapshot
-
-    return _Snapshot(store, [], _now(memory))  # type: ignore[arg-type]
-
-
-def _now(memory: Memory) -> float:
-    clock: Any = getattr(memory, "now", None) or getattr(memory.store, "_clock", time.time)
-    return float(clock())
-
-
-def _quotas(memory: Memory) -> Any:
-    return getattr(memory, "quotas", None) or getattr(memory, "_limits", None)
