@@ -44,12 +44,16 @@ def chain(steps: int, storage: str, folder: Path) -> dict[str, Any]:
 def measure(steps: int, storage: str) -> tuple[float, float]:
     """(load seconds, run seconds) of one chain."""
     with tempfile.TemporaryDirectory() as folder:
-        mapping = chain(steps, storage, Path(folder))
-        started = time.perf_counter()
-        loaded = load_config(mapping)
-        loaded_at = time.perf_counter()
-        result = run_config(loaded, RunOptions(max_parallel=1))
-        finished = time.perf_counter()
+        return time_load_and_run(chain(steps, storage, Path(folder)), steps)
+
+
+def time_load_and_run(mapping: dict[str, Any], steps: int) -> tuple[float, float]:
+    """(load seconds, run seconds) of a config of N alternating set/increment steps, checked."""
+    started = time.perf_counter()
+    loaded = load_config(mapping)
+    loaded_at = time.perf_counter()
+    result = run_config(loaded, RunOptions(max_parallel=1))
+    finished = time.perf_counter()
     assert result.ok, [s.error for s in result.steps.values() if s.status == "failed"][:3]
     assert result.memory["default"]["counter"] == steps // 2
     return loaded_at - started, finished - loaded_at

@@ -14,11 +14,12 @@ Usage: .venv/bin/python bench/wide.py 10000 20000
 from __future__ import annotations
 
 import argparse
-import time
+import sys
+from pathlib import Path
 from typing import Any
 
-from visor_mem.config import load_config
-from visor_mem.engine import RunOptions, run_config
+sys.path.insert(0, str(Path(__file__).parent))  # a sibling script, also when loaded by file path
+from chain import time_load_and_run  # noqa: E402
 
 
 def wide(steps: int) -> dict[str, Any]:
@@ -35,14 +36,7 @@ def wide(steps: int) -> dict[str, Any]:
 
 def measure(steps: int) -> tuple[float, float]:
     """(load seconds, run seconds) of N independent steps."""
-    started = time.perf_counter()
-    loaded = load_config(wide(steps))
-    loaded_at = time.perf_counter()
-    result = run_config(loaded, RunOptions(max_parallel=1))
-    finished = time.perf_counter()
-    assert result.ok, [s.error for s in result.steps.values() if s.status == "failed"][:3]
-    assert result.memory["default"]["counter"] == steps // 2
-    return loaded_at - started, finished - loaded_at
+    return time_load_and_run(wide(steps), steps)
 
 
 def main() -> None:
