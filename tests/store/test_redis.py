@@ -61,6 +61,20 @@ def test_registry_opens_the_configured_url(redis_url: str, tmp_path: Path) -> No
     client.close()
 
 
+def test_a_batch_writes_only_its_namespace_s_keys(redis_url: str) -> None:
+    """No global counter or feed: every batch used to write ``rev`` and ``changes`` too."""
+    store = RedisStore(redis_url)
+    store.apply([Op("set", "ns", "a", 1), Op("increment", "ns", "n", 1), Op("delete", "ns", "a")])
+    store.clear("gone")
+    client = redis.Redis.from_url(redis_url)
+    parts = ("values", "order", "expiry", "seq", "ver")
+    expected = {f"{PREFIX}namespaces", f"{PREFIX}nsseq", f"{PREFIX}ns:gone:ver"}
+    expected |= {f"{PREFIX}ns:ns:{part}" for part in parts}
+    assert {key.decode() for key in client.keys("*")} <= expected
+    client.close()
+    store.close()
+
+
 def test_expired_keys_are_purged_from_the_server(redis_url: str) -> None:
     clock = Clock()
     store = RedisStore(redis_url, clock=clock)

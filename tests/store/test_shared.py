@@ -1,5 +1,5 @@
-"""What shared stores (sqlite, redis) add: a change feed of every process's writes and an
-exclusive section that makes read-modify-write serializable across processes."""
+"""What shared stores (sqlite, redis) add: an exclusive section that makes read-modify-write
+serializable across processes."""
 
 from __future__ import annotations
 
@@ -13,11 +13,9 @@ from pathlib import Path
 import pytest
 
 from visor_mem.config.models import MemoryConfig
-from visor_mem.errors import MemoryOperationError
 from visor_mem.store import open_store
 from visor_mem.store.base import SharedStore
-from visor_mem.store.ops import Op
-from visor_mem.store.scoped import Change, Memory
+from visor_mem.store.scoped import Memory
 
 Opener = Callable[[], Memory]
 
@@ -42,29 +40,6 @@ def opener(config: MemoryConfig, tmp_path: Path) -> Iterator[Opener]:
     yield open_memory
     for memory in opened:
         memory.store.close()
-
-
-def test_the_feed_shows_another_connection_s_writes_in_order(opener: Opener) -> None:
-    mine, theirs = opener(), opener()
-    start = mine.revision
-    theirs.apply([Op("set", "", "a", 1), Op("delete", "", "missing"), Op("set", "ns", "b", 2)])
-    theirs.clear("ns")
-    assert mine.revision > start
-    assert mine.changes_since(start) == [Change("default", "a"), Change("ns", "b"), Change("ns", None)]
-    revision = mine.revision
-    assert mine.changes_since(revision) == []
-    with pytest.raises(MemoryOperationError, match="amount must be a number"):
-        theirs.apply([Op("set", "", "c", 1), Op("increment", "", "a", "x")])
-    assert mine.changes_since(revision) == []  # a refused batch records nothing
-
-
-def test_a_reader_behind_the_feed_s_window_must_reload(opener: Opener) -> None:
-    mine, theirs = opener(), opener()
-    start = mine.revision
-    for i in range(4400):  # more than both backends keep (FEED_KEEP)
-        theirs.set(f"k{i % 10}", i)
-    assert mine.changes_since(start) is None
-    assert mine.changes_since(mine.revision - 1) == [Change("default", "k9")]
 
 
 WRITER = """

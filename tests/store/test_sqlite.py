@@ -191,18 +191,29 @@ def test_factory_needs_a_file(tmp_path: Path) -> None:
         new_sqlite_store(config, tmp_path)
 
 
-def test_a_database_from_before_the_feed_gets_it_when_opened(tmp_path: Path) -> None:
+def test_a_database_from_before_the_namespace_trigger_gets_it_when_opened(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "m.db")
     store.set("old", 1, "ns")
     store.close()
     with sqlite3.connect(tmp_path / "m.db") as db:
-        db.execute("DROP TABLE visor_feed")
         db.execute("DROP TRIGGER visor_entries_namespace")
     store = SqliteStore(tmp_path / "m.db")
-    start = store.revision()
     store.set("new", 2, "other")
-    assert store.changes_since(start) == [("other", "new")]
     assert store.namespaces() == ["ns", "other"]
+    store.close()
+
+
+def test_a_new_database_has_no_change_feed_and_one_with_the_old_feed_still_opens(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "m.db")
+    store.set("old", 1, "ns")
+    store.close()
+    with sqlite3.connect(tmp_path / "m.db") as db:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert "visor_feed" not in tables
+        db.execute("CREATE TABLE visor_feed (rev INTEGER PRIMARY KEY, places TEXT NOT NULL)")
+    store = SqliteStore(tmp_path / "m.db")
+    store.set("new", 2, "ns")
+    assert store.dump() == {"ns": {"old": 1, "new": 2}}
     store.close()
 
 

@@ -117,14 +117,7 @@ class Store(Protocol):
 
 @runtime_checkable
 class SharedStore(Protocol):
-    """A store other processes write too (sqlite, redis): what a cache needs to stay fresh."""
-
-    def revision(self) -> int:
-        """The number of the last write any process recorded."""
-
-    def changes_since(self, revision: int) -> list[tuple[str, str | None]] | None:
-        """``(namespace, key)`` written after ``revision`` (key None: the namespace was
-        cleared), oldest first; None when the feed no longer reaches back that far."""
+    """A store other processes write too (sqlite, redis): what serializable read-modify-write needs."""
 
     def exclusive(self) -> AbstractContextManager[None]:
         """A section during which no other process writes (batches inside are applied)."""

@@ -8,9 +8,7 @@ Layout, under the prefix ``visor:``:
   (sorted set key → insertion sequence from ``:seq``, untouched by an
   overwrite), ``:expiry`` (sorted set key → epoch second) and ``:ver`` (a
   counter of its writes);
-- ``rev`` (a counter of all writes) and ``changes`` (the feed: sorted set of
-  ``"<rev> [ns, key]"`` by rev, the last ``FEED_KEEP``); ``lock`` while a
-  client holds an exclusive section.
+- ``lock`` while a client holds an exclusive section.
 
 A batch (``apply``) is optimistic: the keys it names are fetched in one
 script, planned in Python with the rules (:mod:`visor_mem.store.ops`, so the
@@ -27,7 +25,6 @@ per-field expiry before 7.4), so expired keys are invisible and gone.
 
 from __future__ import annotations
 
-import json
 import random
 import secrets
 import threading
@@ -151,28 +148,7 @@ class RedisStore(OpMethods):
         """The live state as an ``ops.Reader`` (one round trip per read)."""
         return _Snapshot(self, [], self._clock())
 
-    # -- what other processes see: the change feed and the exclusive section ----------
-
-    def revision(self) -> int:
-        """The number of the last recorded write (every client's)."""
-        return int(self._redis(lambda c: c.get(PREFIX + "rev")) or 0)
-
-    def changes_since(self, revision: int) -> list[tuple[str, str | None]] | None:
-        """``(namespace, key)`` written after ``revision`` (key None: cleared), oldest first;
-        None when the feed no longer reaches back that far."""
-
-        def read(client: Any) -> list[Any]:
-            pipe = client.pipeline(transaction=True)
-            pipe.get(PREFIX + "rev")
-            pipe.zrangebyscore(PREFIX + "changes", f"({revision}", "+inf")
-            return list(pipe.execute())
-
-        current, members = self._redis(read)
-        changes = [_text(member).split(" ", 1) for member in members]
-        if int(current or 0) > revision and (not changes or int(changes[0][0]) != revision + 1):
-            return None
-        places = [json.loads(place) for _, place in changes]
-        return [(place[0], place[1] if len(place) > 1 else None) for place in places]
+    # -- what other processes see: the exclusive section ------------------------------
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:

@@ -6,9 +6,6 @@ Each runs atomically on the server.  The batch scripts build key names from
 
 from __future__ import annotations
 
-FEED_KEEP = 4096
-"""Changes kept in the ``changes`` feed: a reader further behind reloads everything."""
-
 _PURGE = """
 local dead = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])
 for _, k in ipairs(dead) do
@@ -86,7 +83,6 @@ return out
 # Everything is checked before anything is written.  Returns 1 when written;
 # nothing is written and it returns 0 when another client changed what the batch
 # read, 2 while another client holds the lock, 3 when our lock expired.
-# Each write is numbered (``rev``) and logged in the ``changes`` feed.
 _APPLY = (
     _NAMES
     + """
@@ -140,11 +136,7 @@ while i <= #ARGV do
     redis.call('ZREM', P .. 'namespaces', ns)
     i = i + 2
   end
-  local rev = redis.call('INCR', P .. 'rev')
-  local place = kind == 'c' and {ns} or {ns, key}
-  redis.call('ZADD', P .. 'changes', rev, rev .. ' ' .. cjson.encode(place))
 end
-redis.call('ZREMRANGEBYRANK', P .. 'changes', 0, -FEED_KEEP - 1)
 return 1
 """
 )
@@ -159,6 +151,6 @@ SCRIPTS = {
     "entries": _ENTRIES,
     "fetch": _FETCH,
     "shape": _SHAPE,
-    "apply": _APPLY.replace("FEED_KEEP", str(FEED_KEEP)),
+    "apply": _APPLY,
     "unlock": _UNLOCK,
 }

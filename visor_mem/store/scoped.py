@@ -4,8 +4,6 @@ Memory steps, Liquid filters, JavaScript (through a batch of its recorded
 operations) and the ``visor memory`` CLI all call this class, so the default
 namespace, quotas and error policy are decided in one place; every write is a
 batch of ``Op`` (:mod:`visor_mem.store.ops`) handed to ``Store.apply``.
-It also counts mutations (``revision``) and remembers which keys changed, so
-the JavaScript sandbox can bring its mirror of the store up to date cheaply.
 """
 
 from __future__ import annotations
@@ -13,28 +11,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from visor_mem.store.base import JSON, Dump, SharedStore, Store
-from visor_mem.store.ops import KINDS, Op, Reader
+from visor_mem.store.ops import Op, Reader
 from visor_mem.store.semantics import NamespaceLimits, Quotas
 
-__all__ = ["Change", "Memory", "NamespaceLimits"]
-
-_CHANGE_LOG_LIMIT = 4096
+__all__ = ["Memory", "NamespaceLimits"]
 
 # Memory has a method named ``list``; these aliases keep annotations readable below it.
 KeyList = list[str]
 ValueList = list[JSON]
-ChangeList = list["Change"]
-
-
-@dataclass(frozen=True)
-class Change:
-    """A key that changed (``key`` None: the whole namespace was cleared)."""
-
-    namespace: str
-    key: str | None
 
 
 class Memory:
@@ -51,9 +38,6 @@ class Memory:
         self._limits = limits or {}
         self._shared = store if isinstance(store, SharedStore) else None
         self._section = threading.RLock()
-        self._revision = 0
-        self._changes: ChangeList = []
-        self._changes_start = 0
 
     @property
     def quotas(self) -> Quotas:
@@ -100,12 +84,7 @@ class Memory:
         An operation whose namespace is ``""`` uses the default namespace.
         """
         ops = [op if op.namespace else replace(op, namespace=self.default_namespace) for op in batch]
-        results = self.store.apply(ops, self._limits)
-        if self._shared is None:
-            for op in ops:
-                if KINDS[op.kind].writes:
-                    self._changed(op.namespace, op.key if op.kind != "clear" else None)
-        return results
+        return self.store.apply(ops, self._limits)
 
     def set(self, key: str, value: JSON, namespace: str | None = None, ttl: float | None = None) -> JSON:
         return self._one(Op("set", self.ns(namespace), key, value, ttl))
@@ -138,16 +117,10 @@ class Memory:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All or nothing, for a script's replayed operations."""
-        start = self._revision
-        try:
-            with self.store.transaction():
-                yield
-        except BaseException:
-            if self._revision != start:  # the rolled-back keys changed twice
-                self._forget_changes()
-            raise
+        with self.store.transaction():
+            yield
 
-    # -- freshness and serializability (the JS mirror, value_js) ------------------------
+    # -- serializability (JS, value_js) ------------------------------------------------
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -163,31 +136,3 @@ class Memory:
             else:
                 with self._shared.exclusive():
                     yield
-
-    @property
-    def revision(self) -> int:
-        """A number that grows with every write (on shared stores, every process's writes)."""
-        return self._revision if self._shared is None else self._shared.revision()
-
-    def changes_since(self, revision: int) -> ChangeList | None:
-        """Keys changed after ``revision``; None when too old (reload everything)."""
-        if self._shared is not None:
-            feed = self._shared.changes_since(revision)
-            return None if feed is None else [Change(namespace, key) for namespace, key in feed]
-        if revision < self._changes_start:
-            return None
-        return self._changes[revision - self._changes_start :]
-
-    def _changed(self, namespace: str, key: str | None) -> None:
-        self._revision += 1
-        self._changes.append(Change(namespace, key))
-        if len(self._changes) > _CHANGE_LOG_LIMIT:
-            drop = len(self._changes) // 2
-            del self._changes[:drop]
-            self._changes_start += drop
-
-    def _forget_changes(self) -> None:
-        """After a rollback, force every mirror to reload."""
-        self._revision += 1
-        self._changes = []
-        self._changes_start = self._revision

@@ -3,20 +3,17 @@
 A batch (``apply``) is planned and written inside one ``BEGIN IMMEDIATE``, so
 concurrent processes interleave without losing updates; the busy timeout
 makes them wait for each other instead of failing.  ``exclusive()`` widens
-that transaction around a caller's read-compute-write, and the change feed
-(``revision`` / ``changes_since``) tells a cache what any process wrote.
+that transaction around a caller's read-compute-write.
 
 Kept cheap per operation whatever the store's size (``bench/store.py``): a
 write is one UPDATE of the live row (one INSERT for a new key), statements
-are prepared once by sqlite3's statement cache, each batch adds one feed row,
-and expired keys, invisible to every read, are deleted every
+are prepared once by sqlite3's statement cache, and expired keys, invisible to every read, are deleted every
 ``PURGE_EVERY`` write transactions rather than in each.  WAL with
 ``synchronous=NORMAL``: a committed batch survives a killed process.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
@@ -34,9 +31,6 @@ from visor_mem.store.semantics import Quotas
 from visor_mem.store.sqlite_schema import SCHEMA_VERSION, connect, errors, prepare
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore", "new_sqlite_store"]
-
-FEED_KEEP = 4096
-"""Batches kept in ``visor_feed``: a reader further behind reloads everything."""
 
 PURGE_EVERY = 256
 """Write transactions between two deletions of expired keys."""
@@ -121,25 +115,7 @@ class SqliteStore(OpMethods):
             _write_all(db, writes, now)
         return results
 
-    # -- what other processes see: the change feed and the exclusive section ----------
-
-    def revision(self) -> int:
-        """The number of the last write transaction (any process's)."""
-        with self._reading() as db:
-            return int(db.execute("SELECT COALESCE(MAX(rev), 0) FROM visor_feed").fetchone()[0])
-
-    def changes_since(self, revision: int) -> list[tuple[str, str | None]] | None:
-        """``(namespace, key)`` written after ``revision`` (key None: cleared), oldest first;
-        None when the feed no longer reaches back that far."""
-        with self._reading() as db:
-            rows = db.execute(
-                "SELECT rev, places FROM visor_feed WHERE rev > ? ORDER BY rev", (revision,)
-            ).fetchall()
-        if rows and rows[0][0] != revision + 1:
-            return None
-        return [
-            (place[0], place[1] if len(place) > 1 else None) for _, text in rows for place in json.loads(text)
-        ]
+    # -- what other processes see: the exclusive section ------------------------------
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -311,13 +287,9 @@ _encode = dump_compact
 
 
 def _write_all(db: sqlite3.Connection, writes: list[Op], now: float) -> None:
-    """Perform a batch's writes, then add its row to the feed (trimmed now and then)."""
+    """Perform a batch's writes."""
     for write in writes:
         _WRITES[write.kind](db, write, now)
-    places = [[w.namespace] if w.kind == "clear" else [w.namespace, w.key] for w in writes]
-    rev = db.execute("INSERT INTO visor_feed (places) VALUES (?)", (_encode(places),)).lastrowid
-    if rev is not None and rev % 256 == 0:
-        db.execute("DELETE FROM visor_feed WHERE rev <= ?", (rev - FEED_KEEP,))
 
 
 def _put(db: sqlite3.Connection, write: Op, now: float) -> None:

@@ -2,9 +2,8 @@
 
 Layout: ``visor_entries`` holds every key (namespace, key, JSON text, expiry,
 insertion sequence); ``visor_namespaces`` keeps namespaces listed in creation
-order, empty ones included; ``visor_feed`` numbers each write transaction and
-lists the places it wrote (the change feed other processes read);
-``visor_meta`` records the schema version.
+order, empty ones included; ``visor_meta`` records the schema version.  A
+``visor_feed`` table (a change feed older versions wrote) is left alone.
 """
 
 from __future__ import annotations
@@ -37,15 +36,14 @@ CREATE INDEX visor_entries_expiry ON visor_entries (expires_at) WHERE expires_at
 """
 
 _ADDITIONS = {
-    "visor_feed": "CREATE TABLE visor_feed (rev INTEGER PRIMARY KEY, places TEXT NOT NULL)",
     "visor_entries_namespace": (
         "CREATE TRIGGER visor_entries_namespace AFTER INSERT ON visor_entries BEGIN "
         "INSERT OR IGNORE INTO visor_namespaces (name, seq) "
         "VALUES (new.namespace, (SELECT COALESCE(MAX(seq), 0) + 1 FROM visor_namespaces)); END"
     ),
 }
-"""Added after schema version 1 (to older databases when opened): the change feed (see
-``SqliteStore.changes_since``) and the trigger that lists a key's namespace."""
+"""Added after schema version 1 (to older databases when opened): the trigger that lists a
+key's namespace."""
 
 _EXPECTED_COLUMNS = {
     "visor_meta": ["name", "value"],
