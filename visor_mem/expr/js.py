@@ -9,11 +9,14 @@ Design.
 * **No mirror.**  ``memory``, ``session`` and ``outputs`` call the host
   (``js_host.HostBridge``): the memory rules exist only in Python
   (``store/ops.py`` + ``store/semantics.py``); JavaScript marshals arguments.
-  An evaluation's memory calls are one batch, applied at the end with the
-  answers the snippet saw as the condition; if another writer changed what
-  it read, the evaluation runs again (its log lines are printed once, for
-  the attempt that counted).  Reads see the store as it is, other processes'
-  writes included.
+  An evaluation's writes are one batch, applied at the end.  Reads take no
+  lock; the first write enters the exclusive section and checks them, and a
+  read-only evaluation's reads are checked when it ends.  If another writer
+  changed what it read, the evaluation is void and runs once more, inside
+  the section from its first memory call (``JsSandbox.evaluate``; its log
+  lines are printed once, for the attempt that counted, and each attempt
+  has the full time limit).  Reads see the store as it is, other
+  processes' writes included.
 * **One flat result.**  The dispatcher returns the value's JSON text (the
   common case) or 0, and then one JSON text with ``[ok, value or error,
   logs, clean]``.  Every string crossing the boundary is a ``JSON.stringify``
@@ -77,6 +80,19 @@ class JsLimits:
         self.memory_mb = memory_mb
 
 
+class Void(Exception):  # noqa: N818 - a state, not a failure: the evaluation runs again
+    """An evaluation whose reads another writer changed: discarded, to run again."""
+
+
+class _Interrupted(Exception):  # noqa: N818
+    """An uncatchable stop (limit or signal): the error to report and the logs so far."""
+
+    def __init__(self, error: VisorError, logs: list[str]) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.logs = logs
+
+
 class JsRuntime:
     """One QuickJS context, its interrupt handler and compiled snippets (one thread only)."""
 
@@ -111,45 +127,58 @@ class JsRuntime:
         extra: Mapping[str, JSON] | None,
         deadline: Deadline | None,
         wrap: Mapping[str, str] | None = None,
+        exclusive: bool = False,
     ) -> JSON:
-        """Run a snippet, apply its writes, print its log lines; return its JSON result."""
+        """Run a snippet, apply its writes, print its log lines; return its JSON result.
+
+        Raises ``Void`` (nothing applied, nothing printed) when another writer
+        changed what it read: run it again with ``exclusive``, which cannot be void.
+        """
         snippet = self._compile(code, where)
         extra_text = _extra_text(extra, where)
         wrap_text = dumps_js(dict(wrap)) if wrap else ""
-        self._host.reset()
+        self._host.reset(exclusive)
         try:
-            value, logs = self._run(snippet, extra_text, wrap_text, where, deadline)
+            value, error, logs = self._run(snippet, extra_text, wrap_text, where, deadline)
         except BaseException:
             self._host.finish(commit=False)
             raise
+        if self._host.void and not self.interrupter.stopped:  # (a stopped run is not rerun)
+            self._host.finish(commit=False)
+            raise Void
         try:
-            self._host.finish(commit=True)
+            self._host.finish(commit=error is None)
         except MemoryOperationError as err:
-            raise MemoryOperationError(f"{err.message}; no write of this snippet was kept", where) from err
-        finally:
-            self._emit(logs)
+            error = MemoryOperationError(f"{err.message}; no write of this snippet was kept", where)
+        self._emit(logs)
+        if error is not None:
+            raise error
         return value
 
     def _run(
         self, snippet: int, extra: str, wrap: str, where: Location, deadline: Deadline | None
-    ) -> tuple[JSON, list[str]]:
-        """The value and the log lines; on failure the lines are emitted and the error raised."""
+    ) -> tuple[JSON, VisorError | None, list[str]]:
+        """The value or the error, and the log lines (printed by the caller unless void)."""
         step_limited = self._arm(deadline, where)
-        answer = self._call("run", where, step_limited, snippet, extra, wrap)
-        ok, text, logs, clean = (True, answer, [], True) if isinstance(answer, str) else self._details(where)
+        try:
+            answer = self._call("run", where, step_limited, snippet, extra, wrap)
+            ok, text, logs, clean = (
+                (True, answer, [], True) if isinstance(answer, str) else self._details(where)
+            )
+        except _Interrupted as stopped:  # the time or memory limit, or a signal: no check
+            return None, stopped.error, stopped.logs
         if self._host.crash is not None:
             self.broken = True
             raise self._host.crash
         self.broken = self.broken or not clean
+        if not self._host.settle():  # what it read changed under it: it is void
+            return None, None, []
         if not ok:
-            self._emit(logs)
-            raise _script_error(text, where, self._limits)  # type: ignore[arg-type]
+            return None, _script_error(text, where, self._limits), logs  # type: ignore[arg-type]
         try:
-            value = loads_js(text, "the result")
+            return loads_js(text, "the result"), None, logs
         except ValueError as err:
-            self._emit(logs)
-            raise ScriptError(str(err), where) from None
-        return value, logs
+            return None, ScriptError(str(err), where), logs
 
     def _arm(self, deadline: Deadline | None, where: Location) -> Deadline | None:
         """Arm the interrupt handler; the step's deadline when it comes first."""
@@ -183,7 +212,10 @@ class JsRuntime:
             else:
                 self.interrupter.arm(self._limits.timeout)
                 request = dumps_js([checked.form, checked.source, code])
-                known = int(self._call("compile", where, None, request))
+                try:
+                    known = int(self._call("compile", where, None, request))
+                except _Interrupted as stopped:
+                    raise stopped.error from None
             self._compiled[code] = known
         if isinstance(known, Rejected):
             line = f" (line {known.line})" if known.line else ""
@@ -192,24 +224,25 @@ class JsRuntime:
 
     # -- failures -------------------------------------------------------------------
 
-    def _interrupted(self, text: str, where: Location, step_limited: Deadline | None) -> VisorError:
-        """After an uncatchable error: keep the logs, then discard this context."""
+    def _interrupted(self, text: str, where: Location, step_limited: Deadline | None) -> _Interrupted:
+        """After an uncatchable error: fetch the logs, then discard this context."""
         self.broken = True
         stopped, expired = self.interrupter.stopped, self.interrupter.expired
+        logs: list[str] = []
         if not stopped:
             self.interrupter.arm(1.0)
             try:
-                self._emit(json.loads(self._dispatch("abort")))
+                logs = json.loads(self._dispatch("abort"))
             except self._quickjs.JSException:
                 pass
         first = text.strip().split("\n", 1)[0]
         if stopped:
-            return ScriptError("JavaScript was interrupted", where)
+            return _Interrupted(ScriptError("JavaScript was interrupted", where), logs)
         if expired and first.startswith("InternalError: interrupted"):
-            return _timeout(where, self._limits, step_limited)
+            return _Interrupted(_timeout(where, self._limits, step_limited), logs)
         if first in ("null", "InternalError: out of memory"):
-            return _memory_error(where, self._limits)
-        return ScriptError(_printable(first), where)
+            return _Interrupted(_memory_error(where, self._limits), logs)
+        return _Interrupted(ScriptError(_printable(first), where), logs)
 
     def _emit(self, lines: list[str]) -> None:
         for line in lines:
@@ -243,7 +276,10 @@ class JsSandbox:
         ``js_helpers`` function that turns the extra's value into what the
         snippet sees.
         """
-        return self._runtime().evaluate(code, where, extra, deadline, wrap)
+        try:
+            return self._runtime().evaluate(code, where, extra, deadline, wrap)
+        except Void:  # once, in the section from the first memory call (a new context if it broke)
+            return self._runtime().evaluate(code, where, extra, deadline, wrap, exclusive=True)
 
     def close(self) -> None:
         """Drop this thread's context (others go with their threads)."""

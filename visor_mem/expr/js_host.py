@@ -10,13 +10,35 @@ escaping into the binding would leave it in an error state.
 The memory rules are not restated anywhere in JavaScript or here.  Each call
 becomes an :class:`~visor_mem.store.ops.Op`, answered at once by
 ``ops.KINDS[kind].rule`` over an ``ops.Overlay`` of the store's live state,
-so a snippet reads its own writes and the results are the store's own.  At
-its first memory call an evaluation enters ``Memory.exclusive()`` of both
-scopes (always memory, then session: one order, no deadlock): no other
-thread, and on sqlite / redis no other process, writes until it ends.  When
-it succeeds, its writes are applied as one batch (``Memory.apply``) inside
-that section; when it fails, nothing is.  So reads at its start see every
-process's writes and a read-modify-write is serializable, with no retry.
+so a snippet reads its own writes and the results are the store's own.  When
+an evaluation succeeds, its writes are applied as one batch (``Memory.apply``);
+when it fails, nothing is.
+
+Optimistic reads.  Reading takes no lock: each answer the store gave is noted
+(``ReadLog``: entries, absent ones included, key lists, counts, the namespace
+list).  At its first *write* an evaluation enters ``Memory.exclusive()`` of
+both scopes (always memory, then session: one order, no deadlock; on sqlite
+BEGIN IMMEDIATE, on redis the token lock) and asks every noted read again
+there.  Unchanged: the evaluation is serializable at that point and stays in
+the section to its end, as if it had taken it at its first call.  Changed:
+the evaluation is *void* -- every later host call fails at once, and its
+result, writes and log lines are discarded -- and it runs once more with the
+section taken at its first memory call, which cannot be void.  The void state
+lives here, so a snippet that catches the error cannot commit anything.
+
+A read-only evaluation never enters the section, but it still gets one
+consistent view: when it ends (with a value or a thrown error) and read more
+than one thing, its reads are asked again at one moment
+(``Memory.read_again``: one read transaction on sqlite, one MULTI on redis,
+holding up no writer) and, if any changed, it is void and runs again as
+above.  Without that check, ``memory.get('a') == memory.get('b')`` could see
+``a`` before and ``b`` after another process's batch that sets both: a state
+that never existed, which the exclusive section used to rule out.  A single
+read is one moment already and is not asked again.  So reads at the start of
+an evaluation see the store as it is now (other processes' writes included),
+parallel read-only snippets never wait for each other or for writers, and a
+read-modify-write is serializable.  The cost: a snippet whose reads race a
+writer runs twice (its first attempt's logs are never printed).
 """
 
 from __future__ import annotations
@@ -31,7 +53,7 @@ from visor_mem.errors import VisorError
 from visor_mem.expr.context import OutputLedger
 from visor_mem.jsonvalue import MAX_DEPTH
 from visor_mem.store.base import JSON
-from visor_mem.store.ops import KINDS, Op, Overlay
+from visor_mem.store.ops import KINDS, Entry, Op, Overlay, Reader, Reads
 from visor_mem.store.scoped import Memory
 
 _LONE_SURROGATE = re.compile(r"(?<!\\)(?:\\\\)*\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
@@ -87,13 +109,92 @@ def _error(name: str, message: str) -> str:
 # -- one evaluation's memory operations -------------------------------------------------
 
 
-class ScopeBatch:
-    """The operations of one evaluation on one ``Memory``, answered over an overlay."""
+class ReadLog:
+    """An ``ops.Reader`` over a memory's live state that notes what it answered.
 
-    def __init__(self, memory: Memory) -> None:
+    Each question is noted with its first answer; a second, different answer
+    to the same question means the evaluation saw two moments (``torn``).
+    """
+
+    def __init__(self, reader: Reader) -> None:
+        self._reader = reader
+        self.entries: dict[tuple[str, str], Entry | None] = {}
+        self.keys_seen: dict[str, list[str]] = {}
+        self.counts: dict[str, int] = {}
+        self.namespaces: list[str] | None = None
+        self.torn = False
+
+    def entry(self, namespace: str, key: str) -> Entry | None:
+        found = self._reader.entry(namespace, key)
+        self._note(self.entries, (namespace, key), found)
+        return found
+
+    def count(self, namespace: str) -> int:
+        found = self._reader.count(namespace)
+        self._note(self.counts, namespace, found)
+        return found
+
+    def keys(self, namespace: str) -> list[str]:
+        found = self._reader.keys(namespace)
+        self._note(self.keys_seen, namespace, list(found))
+        return found
+
+    def noted_namespaces(self, names: list[str]) -> None:
+        """The namespace list the evaluation saw."""
+        if self.namespaces is None:
+            self.namespaces = list(names)
+        elif self.namespaces != names:
+            self.torn = True
+
+    @property
+    def size(self) -> int:
+        """How many questions were asked."""
+        listed = 0 if self.namespaces is None else 1
+        return len(self.entries) + len(self.keys_seen) + len(self.counts) + listed
+
+    def unchanged(self, memory: Memory) -> bool:
+        """Whether every answer is still the store's (asked again at one moment)."""
+        if self.torn:
+            return False
+        if not self.size:
+            return True
+        now = memory.read_again(Reads(self.entries, self.keys_seen, self.counts, self.namespaces))
+        return (
+            all(_same(found, now.entries[place]) for place, found in self.entries.items())
+            and now.keys == self.keys_seen
+            and now.counts == self.counts
+            and now.namespaces == self.namespaces
+        )
+
+    def _note(self, seen: dict[Any, Any], question: Any, answer: Any) -> None:
+        if question not in seen:
+            seen[question] = answer
+        elif not _same(seen[question], answer):
+            self.torn = True
+
+
+def _same(one: object, other: object) -> bool:
+    """Equal as stored: ``1``, ``1.0`` and ``true`` differ (Python's == says they are equal)."""
+    if one != other:
+        return False
+    if isinstance(one, Entry) and isinstance(other, Entry):
+        return dumps_js([one.value, one.expires_at]) == dumps_js([other.value, other.expires_at])
+    return True
+
+
+class ScopeBatch:
+    """The operations of one evaluation on one ``Memory``, answered over an overlay.
+
+    ``log``: what it read of the store, while it reads optimistically (None
+    once inside the exclusive section, where nothing changes under it).
+    """
+
+    def __init__(self, memory: Memory, optimistic: bool) -> None:
         self.memory = memory
         self.ops: list[Op] = []
-        self._overlay = Overlay(memory.reader(), memory.now(), memory.quotas)
+        reader = memory.reader()
+        self.log = ReadLog(reader) if optimistic else None
+        self._overlay = Overlay(self.log or reader, memory.now(), memory.quotas)
 
     def run(self, op: Op) -> JSON:
         kind = KINDS[op.kind]
@@ -116,13 +217,21 @@ class ScopeBatch:
 
         (Not an operation kind, so not part of the conditional apply.)
         """
-        names = dict.fromkeys(self.memory.namespaces())
+        stored = self.memory.namespaces()
+        if self.log is not None:
+            self.log.noted_namespaces(stored)
+        names = dict.fromkeys(stored)
         for write in self._overlay.writes:
             if write.kind == "clear":
                 names.pop(write.namespace, None)
             else:
                 names.setdefault(write.namespace)
         return list(names)
+
+    def unchanged(self) -> bool:
+        """Whether what it read optimistically is still so; reads stop being noted."""
+        log, self.log = self.log, None
+        return log is None or log.unchanged(self.memory)
 
 
 def _namespace(memory: Memory, namespace: object) -> str:
@@ -162,8 +271,15 @@ MEMORY_CALLS: dict[str, Callable[[ScopeBatch, str, Any, JSON], JSON]] = {
 }
 """The JS memory API's methods → how each becomes operations."""
 
+WRITES = frozenset(name for name in MEMORY_CALLS if name in KINDS and KINDS[name].writes)
+"""The methods that change memory: the first of them enters the exclusive section."""
+
 
 # -- the bridge ---------------------------------------------------------------------------
+
+
+VOID = "memory changed while this evaluation ran: it is discarded and runs again"
+"""What every host call of a void evaluation answers (no snippet ever shows it)."""
 
 
 class HostBridge:
@@ -174,31 +290,65 @@ class HostBridge:
         self._outputs = outputs
         self.batches: dict[str, ScopeBatch] = {}
         self.crash: BaseException | None = None
+        self.void = False
         self._sections = ExitStack()
+        self._inside = False  # the exclusive sections are held
+        self._at_once = False  # take them at the first memory call (a void evaluation's rerun)
 
-    def reset(self) -> None:
-        """Forget the operations of the last evaluation (before the next one)."""
+    def reset(self, exclusive: bool = False) -> None:
+        """Forget the last evaluation (before the next one).
+
+        ``exclusive``: enter the sections at the first memory call instead
+        of the first write (the rerun of a void evaluation: it cannot be void).
+        """
         self.batches = {}
         self.crash = None
+        self.void = False
+        self._at_once = exclusive
+
+    def settle(self) -> bool:
+        """After an evaluation that ran to its end: whether it stands (False: it is void).
+
+        One that wrote was checked when it entered the section; one that only
+        read more than one thing is checked now, at one moment.
+        """
+        if not self.void and not self._inside:
+            logs = [batch.log for batch in self.batches.values() if batch.log is not None]
+            if sum(log.size for log in logs) > 1 or any(log.torn for log in logs):
+                self.void = True  # until shown otherwise (the check may raise)
+                self.void = not all([batch.unchanged() for batch in self.batches.values()])
+        return not self.void
 
     def finish(self, commit: bool) -> None:
-        """End the evaluation: apply its writes if ``commit``, then leave the sections.
+        """End the evaluation: apply its writes if ``commit`` (and it is not void), then
+        leave the sections.
 
         Raises MemoryOperationError when the store refuses the batch (nothing written).
         """
-        sections, self._sections = self._sections, ExitStack()
+        sections, self._sections, self._inside = self._sections, ExitStack(), False
         with sections:
-            if commit:
+            if commit and not self.void:
                 _apply(self.batches)
 
-    def _batch(self, scope: str) -> ScopeBatch:
+    def _batch(self, scope: str, writes: bool) -> ScopeBatch:
+        if (writes or self._at_once) and not self._inside:
+            self._enter()
         batch = self.batches.get(scope)
         if batch is None:
-            if not self.batches:
-                for name in SCOPES:  # one order for every evaluation: no deadlock
-                    self._sections.enter_context(self._memories[name].exclusive())
-            batch = self.batches[scope] = ScopeBatch(self._memories[scope])
+            batch = self.batches[scope] = ScopeBatch(self._memories[scope], optimistic=not self._inside)
         return batch
+
+    def _enter(self) -> None:
+        """Enter both sections, then check what was read before: void if any of it changed."""
+        self.void = True  # until the check says otherwise: a failure below leaves it void
+        try:
+            for name in SCOPES:  # one order for every evaluation: no deadlock
+                self._sections.enter_context(self._memories[name].exclusive())
+            self._inside = True
+            self.void = not all([batch.unchanged() for batch in self.batches.values()])
+        except BaseException as err:  # the store failed: the evaluation ends with its error
+            self.crash = err
+            raise
 
     def __call__(self, head_text: str, value_text: str) -> str:
         try:
@@ -214,13 +364,17 @@ class HostBridge:
             return _error("InternalError", "the host failed; the evaluation is abandoned")
 
     def _answer(self, head_text: str, value_text: str) -> str:
+        if self.void or self.crash is not None:
+            return _error("Error", VOID)
         scope, kind, namespace, key = json.loads(head_text)
         if scope == "outputs":
             return self._output(kind, key)
         memory = self._memories[scope]
         what = f"value of '{key}'" if kind != "increment" else "the amount"
         value = loads_js(value_text, what) if value_text else _NONE
-        batch = self._batch(scope)
+        batch = self._batch(scope, kind in WRITES)
+        if self.void:
+            return _error("Error", VOID)
         result = MEMORY_CALLS[kind](batch, _namespace(memory, namespace), key, value)
         return "" if result is _NONE else dumps_js(result)
 

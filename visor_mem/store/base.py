@@ -21,7 +21,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 if TYPE_CHECKING:
-    from visor_mem.store.ops import Op, Reader
+    from visor_mem.store.ops import Op, Reader, Reads
     from visor_mem.store.semantics import Quotas
 
 JSON: TypeAlias = Any
@@ -107,6 +107,9 @@ class Store(Protocol):
 
     def reader(self) -> Reader:
         """The live state as an ``ops.Reader``, to plan over before ``apply``."""
+
+    def read_again(self, reads: Reads) -> Reads:
+        """The questions of ``reads`` answered at one moment (to validate optimistic reads)."""
 
     def commit(self) -> None:
         """A durability point: what was written so far survives a crash."""

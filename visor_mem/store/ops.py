@@ -99,6 +99,31 @@ class Reader(Protocol):
         """The live keys in insertion order."""
 
 
+@dataclass(frozen=True)
+class Reads:
+    """Reads of a store and their answers: entries by ``(namespace, key)``, live key lists
+    and counts by namespace, the namespace list (None: not read).
+
+    What an optimistic reader saw, or the same questions asked again at one
+    moment (``OpMethods.read_again``) to check that it is still so.
+    """
+
+    entries: dict[tuple[str, str], Entry | None]
+    keys: dict[str, list[str]]
+    counts: dict[str, int]
+    namespaces: list[str] | None = None
+
+
+def answer(reads: Reads, reader: Reader, namespaces: Callable[[], list[str]]) -> Reads:
+    """The same questions as ``reads``, answered by ``reader`` and ``namespaces``."""
+    return Reads(
+        {place: reader.entry(*place) for place in reads.entries},
+        {namespace: reader.keys(namespace) for namespace in reads.keys},
+        {namespace: reader.count(namespace) for namespace in reads.counts},
+        None if reads.namespaces is None else namespaces(),
+    )
+
+
 _UNREAD: Any = object()
 
 
@@ -344,6 +369,14 @@ class OpMethods:
         """The store's live state as an ``ops.Reader`` (inside an exclusive section: stable)."""
         reader: Reader = self  # type: ignore[assignment]
         return reader
+
+    def read_again(self, reads: Reads) -> Reads:
+        """The questions of ``reads`` answered at one moment (a backend that other threads or
+        processes write overrides this with a snapshot or one round trip)."""
+        return answer(reads, self.reader(), self.namespaces)
+
+    def namespaces(self) -> list[str]:
+        raise NotImplementedError
 
     def apply(self, batch: Sequence[Op], quotas: Quotas | None = None) -> list[JSON]:
         raise NotImplementedError

@@ -37,7 +37,7 @@ from typing import Any
 from visor_mem.errors import StoreError
 from visor_mem.jsonvalue import JsonValueError, dump_compact, parse_json, parse_json_bytes
 from visor_mem.store.base import JSON, Dump, StoreSettings
-from visor_mem.store.ops import Entry, Op, OpMethods, Reader, plan
+from visor_mem.store.ops import Entry, Op, OpMethods, Reader, Reads, plan
 from visor_mem.store.redact import redact_url
 from visor_mem.store.redis_scripts import SCRIPTS
 from visor_mem.store.semantics import Quotas
@@ -147,6 +147,36 @@ class RedisStore(OpMethods):
     def reader(self) -> Reader:
         """The live state as an ``ops.Reader`` (one round trip per read)."""
         return _Snapshot(self, [], self._clock())
+
+    def read_again(self, reads: Reads) -> Reads:
+        """The questions of ``reads`` answered at one moment: the scripts that answer them
+        one by one, sent as one MULTI (which no other client's command interleaves)."""
+        now, places, listed = self._clock(), list(reads.entries), list({**reads.keys, **reads.counts})
+
+        def read(client: Any) -> list[Any]:
+            pipe = client.pipeline(transaction=True)
+            if places:
+                flat = [part for place in places for part in place]
+                self._scripts["fetch"](keys=[], args=[PREFIX, now, *flat], client=pipe)
+            for namespace in listed:
+                self._scripts["shape"](keys=[], args=[PREFIX, now, namespace], client=pipe)
+            if reads.namespaces is not None:
+                pipe.zrange(PREFIX + "namespaces", 0, -1)
+            return list(pipe.execute())
+
+        replies = self._redis(read)
+        fetched = replies.pop(0) if places else []
+        entries = {
+            place: _entry(self, place, fetched[2 * index], fetched[2 * index + 1])
+            for index, place in enumerate(places)
+        }
+        shapes = {namespace: replies.pop(0) for namespace in listed}
+        return Reads(
+            entries,
+            {namespace: [_text(key) for key in shapes[namespace][2:]] for namespace in reads.keys},
+            {namespace: int(shapes[namespace][0]) for namespace in reads.counts},
+            None if reads.namespaces is None else [_text(name) for name in replies[0]],
+        )
 
     # -- what other processes see: the exclusive section ------------------------------
 
@@ -291,10 +321,7 @@ class _Snapshot:
             self._fetch(list(self._unfetched))
             self._unfetched.clear()
         self._read.add((namespace, key))
-        text, expiry = self._entries[namespace, key]
-        if not text:
-            return None
-        return Entry(self._store.decode(text, namespace, key), float(expiry) if expiry else None)
+        return _entry(self._store, (namespace, key), *self._entries[namespace, key])
 
     def count(self, namespace: str) -> int:
         self._counted.add(namespace)
@@ -330,6 +357,13 @@ class _Snapshot:
             reply = self._store._run("shape", [], [PREFIX, self._now, namespace])
             self._shapes[namespace] = (int(reply[0]), _text(reply[1]), [_text(key) for key in reply[2:]])
         return self._shapes[namespace]
+
+
+def _entry(store: RedisStore, place: tuple[str, str], text: bytes, expiry: bytes) -> Entry | None:
+    """The entry a ``fetch`` reply describes (an empty value: none)."""
+    if not text:
+        return None
+    return Entry(store.decode(text, *place), float(expiry) if expiry else None)
 
 
 class _Backoff:

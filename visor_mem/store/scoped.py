@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 from visor_mem.store.base import JSON, Dump, SharedStore, Store
-from visor_mem.store.ops import Op, Reader
+from visor_mem.store.ops import Op, Reader, Reads
 from visor_mem.store.semantics import NamespaceLimits, Quotas
 
 __all__ = ["Memory", "NamespaceLimits"]
@@ -51,6 +51,19 @@ class Memory:
     def reader(self) -> Reader:
         """The store's live state, to plan over (``ops.Overlay``) before ``apply``."""
         return self.store.reader()
+
+    def read_again(self, reads: Reads) -> Reads:
+        """The questions of ``reads`` answered at one moment, to check optimistic reads.
+
+        A shared store answers from a snapshot (sqlite) or in one round trip
+        (redis) and holds up no writer; a store of this process only answers
+        inside this memory's section, where the other threads' JS batches and
+        computed memory steps write.
+        """
+        if self._shared is not None:
+            return self.store.read_again(reads)
+        with self._section:
+            return self.store.read_again(reads)
 
     def ns(self, namespace: str | None) -> str:
         """The namespace to use: the given one, else the default."""

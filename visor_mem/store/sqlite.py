@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from visor_mem.errors import Location, StoreError
 from visor_mem.jsonvalue import JsonValueError, dump_compact, parse_json
 from visor_mem.store.base import JSON, Dump, StoreSettings
-from visor_mem.store.ops import Entry, Op, OpMethods, plan, writes_anything
+from visor_mem.store.ops import Entry, Op, OpMethods, Reads, answer, plan, writes_anything
 from visor_mem.store.paths import store_target
 from visor_mem.store.semantics import Quotas
 from visor_mem.store.sqlite_schema import SCHEMA_VERSION, connect, errors, prepare
@@ -97,6 +97,12 @@ class SqliteStore(OpMethods):
         """How many live keys the namespace holds."""
         with self._reading() as db:
             return _Reader(db, self._clock(), self.path).count(namespace)
+
+    def read_again(self, reads: Reads) -> Reads:
+        """The questions of ``reads`` answered in one read transaction: one moment of the
+        database, without holding up writers (WAL)."""
+        with self._reading():
+            return answer(reads, self, self.namespaces)
 
     # -- writes ------------------------------------------------------------
 
