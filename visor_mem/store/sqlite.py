@@ -127,12 +127,24 @@ class SqliteStore(OpMethods):
     def exclusive(self) -> Iterator[None]:
         """A section during which no other process writes: one BEGIN IMMEDIATE around it.
 
-        Reads inside see every other process's committed writes; batches
-        applied inside join the transaction, committed when the section ends
-        (rolled back if it raises).
+        Reads inside see every other process's committed writes.  A batch
+        applied inside is atomic on its own (a savepoint) and stays applied,
+        committed when the section ends, even when it ends with an exception:
+        as on every other backend, where the section is only a lock.
         """
-        with self._writing():
-            yield
+        with self._lock, errors(self.path):
+            if self._depth:
+                for _ in self._joined():
+                    yield
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                self._purge_now_and_then()
+                yield
+            finally:
+                self._depth = 0
+                self._end("COMMIT")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -173,7 +185,7 @@ class SqliteStore(OpMethods):
             started = False
             try:
                 if self._depth:
-                    return body(self._db)
+                    return self._in_savepoint(body)
                 self._db.execute("BEGIN IMMEDIATE")
                 self._depth, started = 1, True
                 try:
@@ -189,6 +201,19 @@ class SqliteStore(OpMethods):
             finally:
                 if started:
                     self._depth = 0
+
+    def _in_savepoint(self, body: Callable[[sqlite3.Connection], _T]) -> _T:
+        """A batch inside an open transaction: all of it, or (on an error) none of it."""
+        self._db.execute("SAVEPOINT visor_batch")
+        try:
+            result = body(self._db)
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK TO visor_batch")
+                self._db.execute("RELEASE visor_batch")
+            raise
+        self._db.execute("RELEASE visor_batch")
+        return result
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
