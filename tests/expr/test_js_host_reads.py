@@ -201,6 +201,28 @@ def test_every_kind_of_read_is_checked(shared: Shared, code: str) -> None:
     assert ledger.reads == 2  # what it listed (or found absent) changed: it ran again
 
 
+@pytest.mark.parametrize(
+    ("code", "change"),
+    [
+        ("memory.listNamespaces(); outputs.wait; return memory.listNamespaces();", "namespace"),
+        ("memory.get('x'); outputs.wait; memory.list(); return memory.get('x');", "x"),
+    ],
+    ids=["namespace-list", "entry-read-again-after-list"],
+)
+def test_two_different_answers_to_one_question_make_the_evaluation_void(
+    shared: Shared, code: str, change: str
+) -> None:
+    """The evaluation itself saw two moments (a listing re-reads listed keys): it runs again."""
+    shared.mine.set("x", 1, "default")
+    if change == "namespace":
+        action = lambda: shared.other.set("k", 1, "elsewhere")  # noqa: E731
+    else:
+        action = _write(shared.other, x=2)
+    value, ledger, _ = _evaluate(shared, code, action)
+    assert ledger.reads == 2
+    assert value == (["default", "elsewhere"] if change == "namespace" else 2)
+
+
 def test_a_void_bridge_answers_every_call_with_the_void_error_and_applies_nothing() -> None:
     store = DictStore()
     memories = {"memory": Memory(store), "session": Memory(DictStore())}
