@@ -132,7 +132,8 @@ class JsRuntime:
         """Run a snippet, apply its writes, print its log lines; return its JSON result.
 
         Raises ``Void`` (nothing applied, nothing printed) when another writer
-        changed what it read: run it again with ``exclusive``, which cannot be void.
+        changed what it read: run it again with ``exclusive``, which cannot be
+        void, then ``release()`` in any case.
         """
         snippet = self._compile(code, where)
         extra_text = _extra_text(extra, where)
@@ -144,8 +145,9 @@ class JsRuntime:
             self._host.finish(commit=False)
             raise
         if self._host.void and not self.interrupter.stopped:  # (a stopped run is not rerun)
-            self._host.finish(commit=False)
-            raise Void
+            if self.broken:  # the rerun gets a new context, and enters the sections itself
+                self._host.finish(commit=False)
+            raise Void  # else the sections stay held: the rerun starts inside them
         try:
             self._host.finish(commit=error is None)
         except MemoryOperationError as err:
@@ -154,6 +156,11 @@ class JsRuntime:
         if error is not None:
             raise error
         return value
+
+    def release(self) -> None:
+        """Leave the exclusive sections if an evaluation still holds them (after ``Void``)."""
+        if self._host.inside:
+            self._host.finish(commit=False)
 
     def _run(
         self, snippet: int, extra: str, wrap: str, where: Location, deadline: Deadline | None
@@ -276,10 +283,13 @@ class JsSandbox:
         ``js_helpers`` function that turns the extra's value into what the
         snippet sees.
         """
+        runtime = self._runtime()
         try:
-            return self._runtime().evaluate(code, where, extra, deadline, wrap)
+            return runtime.evaluate(code, where, extra, deadline, wrap)
         except Void:  # once, in the section from the first memory call (a new context if it broke)
             return self._runtime().evaluate(code, where, extra, deadline, wrap, exclusive=True)
+        finally:
+            runtime.release()  # the sections a void evaluation kept for its rerun (whatever happened)
 
     def close(self) -> None:
         """Drop this thread's context (others go with their threads)."""

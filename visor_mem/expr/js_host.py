@@ -22,21 +22,23 @@ BEGIN IMMEDIATE, on redis the token lock) and asks every noted read again
 there.  Unchanged: the evaluation is serializable at that point and stays in
 the section to its end, as if it had taken it at its first call.  Changed:
 the evaluation is *void* -- every later host call fails at once, and its
-result, writes and log lines are discarded -- and it runs once more with the
-section taken at its first memory call, which cannot be void.  The void state
-lives here, so a snippet that catches the error cannot commit anything.
+result, writes and log lines are discarded -- and it runs once more, inside
+the sections it holds (so it does not queue for them again), which cannot be
+void.  The void state lives here, so a snippet that catches the error cannot
+commit anything.
 
 A read-only evaluation never enters the section, but it still gets one
 consistent view: when it ends (with a value or a thrown error) and read more
 than one thing, its reads are asked again at one moment
 (``Memory.read_again``: one read transaction on sqlite, one MULTI on redis,
-holding up no writer) and, if any changed, it is void and runs again as
-above.  Without that check, ``memory.get('a') == memory.get('b')`` could see
-``a`` before and ``b`` after another process's batch that sets both: a state
-that never existed, which the exclusive section used to rule out.  A single
-read is one moment already and is not asked again.  So reads at the start of
-an evaluation see the store as it is now (other processes' writes included),
-parallel read-only snippets never wait for each other or for writers, and a
+holding up no writer) and, if any changed, it is void and runs again,
+taking the sections at its first memory call.  Without that check,
+``memory.get('a') == memory.get('b')`` could see ``a`` before and ``b``
+after another process's batch that sets both: a state that never existed,
+which the exclusive section used to rule out.  A single read is one moment
+already and is not asked again.  So reads at the start of an evaluation see
+the store as it is now (other processes' writes included), parallel
+read-only snippets never wait for each other or for writers, and a
 read-modify-write is serializable.  The cost: a snippet whose reads race a
 writer runs twice (its first attempt's logs are never printed).
 """
@@ -295,11 +297,18 @@ class HostBridge:
         self._inside = False  # the exclusive sections are held
         self._at_once = False  # take them at the first memory call (a void evaluation's rerun)
 
+    @property
+    def inside(self) -> bool:
+        """Whether the exclusive sections are held (by an evaluation, or kept for its rerun)."""
+        return self._inside
+
     def reset(self, exclusive: bool = False) -> None:
-        """Forget the last evaluation (before the next one).
+        """Forget the last evaluation's operations (before the next one).
 
         ``exclusive``: enter the sections at the first memory call instead
-        of the first write (the rerun of a void evaluation: it cannot be void).
+        of the first write (the rerun of a void evaluation: it cannot be
+        void).  Sections still held -- a void evaluation's, kept for its
+        rerun -- stay held.
         """
         self.batches = {}
         self.crash = None
