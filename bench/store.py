@@ -8,7 +8,8 @@ Prints, for memory, file-json, file-csv (and sqlite when registered):
   (target: file backends within 3x);
 * the cost of one set+commit in a store already holding 1,000 and 100,000 keys
   (target: flat), plus the once-per-run open and close at that size;
-* sqlite's ratio to memory (target: within 3x);
+* sqlite's ratio to memory, from runs that alternate the two, in wall and in CPU
+  time (target: within 3x);
 * on redis (its own redis-server on a free port, or ``--redis-url``), the cost of
   an append / increment / set in a namespace of 10 and of 20,000 keys (target:
   flat, within 1.5x).
@@ -68,6 +69,21 @@ def ops_time(name: str, folder: Path, ops: int) -> float:
         store.close()
 
     return _timed(work)
+
+
+def sqlite_ratio(ops: int, repeat: int) -> tuple[float, float]:
+    """sqlite's ``ops_time`` over memory's, wall and CPU: runs alternate, so a busy moment of a
+    shared machine weighs on both rather than on one, and the best of each is kept."""
+    best: dict[str, tuple[float, float]] = {}
+    for _ in range(repeat):
+        for name in ("memory", "sqlite"):
+            with tempfile.TemporaryDirectory() as folder:
+                cpu = time.process_time()
+                wall = ops_time(name, Path(folder), ops)
+                cpu = time.process_time() - cpu
+            old = best.get(name, (wall, cpu))
+            best[name] = (min(old[0], wall), min(old[1], cpu))
+    return best["sqlite"][0] / best["memory"][0], best["sqlite"][1] / best["memory"][1]
 
 
 def cost_at_size(name: str, folder: Path, size: int, ops: int) -> tuple[float, float, float]:
@@ -174,7 +190,11 @@ def main() -> None:
             f"{cost_large / cost_small:7.2f} {opened:7.3f} {closed:8.3f}"
         )
     if "sqlite" in ratios:
-        print(f"sqlite: {ratios['sqlite']:.2f}x the in-memory time (target <= 3)")
+        wall, cpu = sqlite_ratio(args.ops, 2 * args.repeat)
+        print(
+            f"sqlite: {wall:.2f}x the in-memory time, {cpu:.2f}x its CPU time "
+            f"(best of {2 * args.repeat} interleaved runs each; target <= 3)"
+        )
     redis_rows(args.redis_url, args.redis_ops)
 
 

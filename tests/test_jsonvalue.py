@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 
@@ -143,6 +144,27 @@ def test_any_text_parses_or_is_refused_cleanly(text: str) -> None:
     except JsonValueError:
         return
     assert parse_json(dump_compact(value)) == value
+
+
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_VALUES)
+def test_compact_text_is_what_the_standard_encoder_writes(value: object) -> None:
+    """dump_compact reuses one C encoder: the text must not differ from json.dumps'."""
+    assert dump_compact(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_compact_text_refuses_what_json_cannot_hold() -> None:
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        dump_compact([float("nan")])
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        dump_compact({"a": object()})
 
 
 @settings(max_examples=200, deadline=None)

@@ -51,7 +51,10 @@ from visor_mem.store import open_store
 from visor_mem.store.scoped import Memory
 memory = Memory(open_store(MemoryConfig.model_validate(json.loads(sys.argv[1])), Path(sys.argv[2])))
 print("ready", flush=True)
-memory.increment("n")
+if sys.argv[3] == "increment":
+    memory.increment("n")
+else:  # a batch that reads nothing: on sqlite one statement, outside any BEGIN
+    memory.set("n", 100)
 memory.store.close()
 """
 
@@ -61,20 +64,21 @@ def _spawn(script: str, config: MemoryConfig, folder: Path, *args: str) -> subpr
     return subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
 
 
+@pytest.mark.parametrize("write", ["increment", "set"])
 def test_no_other_process_writes_during_an_exclusive_section(
-    opener: Opener, config: MemoryConfig, tmp_path: Path
+    opener: Opener, config: MemoryConfig, tmp_path: Path, write: str
 ) -> None:
     memory = opener()
     memory.set("n", 10)
     with memory.exclusive():
-        writer = _spawn(WRITER, config, tmp_path)
+        writer = _spawn(WRITER, config, tmp_path, write)
         assert writer.stdout is not None
         assert writer.stdout.readline() == "ready\n"
         time.sleep(0.3)  # room for the writer to write, if it could
         assert memory.get("n") == 10
         memory.set("n", memory.get("n") * 2)
     assert writer.wait(timeout=60) == 0
-    assert memory.get("n") == 21  # (10 * 2) + 1: the writer waited for the section
+    assert memory.get("n") == {"increment": 21, "set": 100}[write]  # the writer waited for the section
 
 
 RMW = """

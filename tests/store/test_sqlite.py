@@ -61,7 +61,7 @@ BROKEN = [
         "CREATE TABLE visor_meta (name TEXT, value TEXT); CREATE TABLE visor_namespaces (name TEXT, seq INT);"
         "CREATE TABLE visor_entries (namespace TEXT, key TEXT, value TEXT, expires_at REAL, seq INT);"
         "INSERT INTO visor_meta VALUES ('schema_version', '99')",
-        "schema version 99, expected 1",
+        "schema version 99, expected 2",
     ),
 ]
 
@@ -191,30 +191,81 @@ def test_factory_needs_a_file(tmp_path: Path) -> None:
         new_sqlite_store(config, tmp_path)
 
 
-def test_a_database_from_before_the_namespace_trigger_gets_it_when_opened(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "m.db")
-    store.set("old", 1, "ns")
-    store.close()
-    with sqlite3.connect(tmp_path / "m.db") as db:
-        db.execute("DROP TRIGGER visor_entries_namespace")
-    store = SqliteStore(tmp_path / "m.db")
-    store.set("new", 2, "other")
-    assert store.namespaces() == ["ns", "other"]
-    store.close()
+VERSION_1 = """
+CREATE TABLE visor_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE visor_namespaces (name TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+CREATE TABLE visor_entries (
+    namespace TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    expires_at REAL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (namespace, key)
+);
+CREATE INDEX visor_entries_order ON visor_entries (namespace, seq);
+CREATE INDEX visor_entries_expiry ON visor_entries (expires_at) WHERE expires_at IS NOT NULL;
+INSERT INTO visor_meta VALUES ('schema_version', '1');
+INSERT INTO visor_namespaces VALUES ('b', 1), ('empty', 2), ('a', 3);
+INSERT INTO visor_entries VALUES
+    ('a', 'z', '"last"', NULL, 7), ('a', 'y', '{"n":[1,2]}', NULL, 3), ('a', 'old', '1', 900.0, 5),
+    ('b', 'k', '"\u00e9\u2603"', 5000.0, 1);
+"""
+"""A version-1 database as visor 0.2 wrote it (the trigger and the feed were added later)."""
+
+FEED_AND_TRIGGER = """
+CREATE TABLE visor_feed (rev INTEGER PRIMARY KEY, places TEXT NOT NULL);
+INSERT INTO visor_feed (places) VALUES ('[["a","z"]]');
+CREATE TRIGGER visor_entries_namespace AFTER INSERT ON visor_entries BEGIN
+INSERT OR IGNORE INTO visor_namespaces (name, seq)
+VALUES (new.namespace, (SELECT COALESCE(MAX(seq), 0) + 1 FROM visor_namespaces)); END;
+"""
 
 
-def test_a_new_database_has_no_change_feed_and_one_with_the_old_feed_still_opens(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "m.db")
-    store.set("old", 1, "ns")
+def _version_1(path: Path, extra: str = "") -> None:
+    with sqlite3.connect(path) as db:
+        db.executescript(VERSION_1 + extra)
+    db.close()
+
+
+def _schema(path: Path) -> dict[str, str]:
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL").fetchall()
+    db.close()
+    return dict(rows)
+
+
+@pytest.mark.parametrize("extra", ["", FEED_AND_TRIGGER], ids=["as-released", "with-feed-and-trigger"])
+def test_a_version_1_database_is_upgraded_with_its_order_and_expiries(tmp_path: Path, extra: str) -> None:
+    path = tmp_path / "m.db"
+    _version_1(path, extra)
+    clock = Clock()
+    store = SqliteStore(path, clock=clock)
+    assert store.dump() == {"b": {"k": "\u00e9\u2603"}, "empty": {}, "a": {"y": {"n": [1, 2]}, "z": "last"}}
+    store.set("old", 2, "a")  # its expired row is replaced: the key goes last
+    store.set("y", 3, "a")  # an overwrite keeps its place
+    store.set("new", 1, "c")  # the trigger lists the new namespace
+    clock.now = 6000.0
+    assert store.dump() == {"b": {}, "empty": {}, "a": {"y": 3, "z": "last", "old": 2}, "c": {"new": 1}}
     store.close()
-    with sqlite3.connect(tmp_path / "m.db") as db:
-        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        assert "visor_feed" not in tables
-        db.execute("CREATE TABLE visor_feed (rev INTEGER PRIMARY KEY, places TEXT NOT NULL)")
-    store = SqliteStore(tmp_path / "m.db")
-    store.set("new", 2, "ns")
-    assert store.dump() == {"ns": {"old": 1, "new": 2}}
-    store.close()
+    schema = _schema(path)
+    assert "WITHOUT ROWID" in schema["visor_entries"]
+    assert {"visor_entries_order", "visor_entries_expiry", "visor_entries_namespace"} <= set(schema)
+    assert ("visor_feed" in schema) == bool(extra)  # left alone: an older process may still write it
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT value FROM visor_meta").fetchall() == [("2",)]
+    db.close()
+
+
+def test_a_failed_upgrade_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    _version_1(path, "CREATE TABLE visor_entries_v2 (leftover TEXT);")
+    before = _schema(path)
+    with pytest.raises(StoreError, match="visor_entries_v2 already exists"):
+        SqliteStore(path)
+    assert _schema(path) == before
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT COUNT(*) FROM visor_entries").fetchone() == (4,)
+    db.close()
 
 
 def test_a_value_that_is_not_json_is_a_store_error(tmp_path: Path) -> None:

@@ -1,15 +1,20 @@
 """The SQLite backend: stdlib ``sqlite3`` in WAL mode, one transaction per batch.
 
-A batch (``apply``) is planned and written inside one ``BEGIN IMMEDIATE``, so
-concurrent processes interleave without losing updates; the busy timeout
-makes them wait for each other instead of failing.  ``exclusive()`` widens
-that transaction around a caller's read-compute-write.
+A batch (``apply``) is planned and written in one transaction: ``BEGIN
+IMMEDIATE`` at the plan's first read, so what it read cannot change before
+it writes, and concurrent processes interleave without losing updates; the
+busy timeout makes them wait for each other instead of failing.  A batch
+that reads nothing and writes one row (a plain set) is that one statement,
+atomic on its own.  ``exclusive()`` widens the transaction around a
+caller's read-compute-write.
 
 Kept cheap per operation whatever the store's size (``bench/store.py``): a
-write is one UPDATE of the live row (one INSERT for a new key), statements
-are prepared once by sqlite3's statement cache, and expired keys, invisible to every read, are deleted every
-``PURGE_EVERY`` write transactions rather than in each.  WAL with
-``synchronous=NORMAL``: a committed batch survives a killed process.
+write is one statement (an upsert; an UPDATE when the batch read the live
+row), the entries are one WITHOUT ROWID b-tree (sqlite_schema), statements
+are prepared once by sqlite3's statement cache, and expired keys, invisible
+to every read, are deleted every ``PURGE_EVERY`` write batches rather than
+in each.  WAL with ``synchronous=NORMAL``: a committed batch survives a
+killed process.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from visor_mem.errors import Location, StoreError
 from visor_mem.jsonvalue import JsonValueError, dump_compact, parse_json
@@ -36,8 +41,7 @@ PURGE_EVERY = 256
 """Write transactions between two deletions of expired keys."""
 
 _LIVE = "(expires_at IS NULL OR expires_at > ?)"
-
-_T = TypeVar("_T")
+_SELECT_ENTRY = f"SELECT value, expires_at FROM visor_entries WHERE namespace = ? AND key = ? AND {_LIVE}"  # noqa: S608
 
 
 class SqliteStore(OpMethods):
@@ -112,14 +116,56 @@ class SqliteStore(OpMethods):
             with self._reading() as db:
                 now = self._clock()
                 return plan(batch, _Reader(db, now, self.path), now, quotas)[0]
-        return self._in_write(lambda db: self._apply_in(db, batch, quotas))
+        with self._lock:
+            try:
+                if self._depth:  # inside exclusive(): join its transaction
+                    return self._apply_in_savepoint(batch, quotas)
+                return self._apply_alone(batch, quotas)
+            except sqlite3.Error as err:
+                raise StoreError(f"{self.path}: {err}") from err
 
-    def _apply_in(self, db: sqlite3.Connection, batch: Sequence[Op], quotas: Quotas | None) -> list[JSON]:
-        now = self._clock()
-        results, writes = plan(batch, _Reader(db, now, self.path), now, quotas)
-        if writes:
-            _write_all(db, writes, now)
+    def _apply_alone(self, batch: Sequence[Op], quotas: Quotas | None) -> list[JSON]:
+        """The batch in a transaction of its own, begun (BEGIN IMMEDIATE) at the plan's first
+        read.  A batch that read nothing and writes one row (a plain set) is one statement, atomic
+        by itself: SQLite's autocommit saves the BEGIN and COMMIT round trips."""
+        self._purge_now_and_then()
+        try:
+            results = self._plan_and_write(batch, quotas, begin=self._begin)
+        except BaseException:
+            self._end("ROLLBACK")
+            raise
+        finally:
+            self._depth = 0
+        self._end("COMMIT")
         return results
+
+    def _apply_in_savepoint(self, batch: Sequence[Op], quotas: Quotas | None) -> list[JSON]:
+        """A batch inside an open transaction: all of it, or (on an error) none of it."""
+        self._db.execute("SAVEPOINT visor_batch")
+        try:
+            results = self._plan_and_write(batch, quotas)
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK TO visor_batch")
+                self._db.execute("RELEASE visor_batch")
+            raise
+        self._db.execute("RELEASE visor_batch")
+        return results
+
+    def _plan_and_write(
+        self, batch: Sequence[Op], quotas: Quotas | None, begin: Callable[[], None] | None = None
+    ) -> list[JSON]:
+        now = self._clock()
+        reader = _Reader(self._db, now, self.path, begin)
+        results, writes = plan(batch, reader, now, quotas)
+        if reader.begin is not None and (len(writes) > 1 or (writes and writes[0].kind == "clear")):
+            reader.begin()  # several statements: one transaction
+        _write_all(self._db, writes, now, reader.known)
+        return results
+
+    def _begin(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+        self._depth = 1
 
     # -- what other processes see: the exclusive section ------------------------------
 
@@ -178,43 +224,6 @@ class SqliteStore(OpMethods):
 
     # -- transactions ----------------------------------------------------------
 
-    def _in_write(self, body: Callable[[sqlite3.Connection], _T]) -> _T:
-        """``body`` in a write transaction (or the one already open): ``_writing`` without the
-        cost of a context manager, on the path of every batch."""
-        with self._lock:
-            started = False
-            try:
-                if self._depth:
-                    return self._in_savepoint(body)
-                self._db.execute("BEGIN IMMEDIATE")
-                self._depth, started = 1, True
-                try:
-                    self._purge_now_and_then()
-                    result = body(self._db)
-                except BaseException:
-                    self._end("ROLLBACK")
-                    raise
-                self._end("COMMIT")
-                return result
-            except sqlite3.Error as err:
-                raise StoreError(f"{self.path}: {err}") from err
-            finally:
-                if started:
-                    self._depth = 0
-
-    def _in_savepoint(self, body: Callable[[sqlite3.Connection], _T]) -> _T:
-        """A batch inside an open transaction: all of it, or (on an error) none of it."""
-        self._db.execute("SAVEPOINT visor_batch")
-        try:
-            result = body(self._db)
-        except BaseException:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK TO visor_batch")
-                self._db.execute("RELEASE visor_batch")
-            raise
-        self._db.execute("RELEASE visor_batch")
-        return result
-
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
         """A write transaction (BEGIN IMMEDIATE), or the one already open."""
@@ -222,10 +231,9 @@ class SqliteStore(OpMethods):
             if self._depth:
                 yield from self._joined()
                 return
-            self._db.execute("BEGIN IMMEDIATE")
-            self._depth = 1
+            self._purge_now_and_then()
+            self._begin()
             try:
-                self._purge_now_and_then()
                 yield self._db
             except BaseException:
                 self._end("ROLLBACK")
@@ -277,17 +285,26 @@ class SqliteStore(OpMethods):
 class _Reader:
     """The ``ops.Reader`` view of an open transaction."""
 
-    def __init__(self, db: sqlite3.Connection, now: float, path: Path) -> None:
+    def __init__(
+        self, db: sqlite3.Connection, now: float, path: Path, begin: Callable[[], None] | None = None
+    ) -> None:
         self._db, self._now, self._path = db, now, path
+        self.begin = begin  # called (once) before the first read: the transaction starts there
+        self.known: Known = {}
+
+    def _ready(self) -> None:
+        if self.begin is not None:
+            begin, self.begin = self.begin, None
+            begin()
 
     def entry(self, namespace: str, key: str) -> Entry | None:
-        row = self._db.execute(
-            f"SELECT value, expires_at FROM visor_entries WHERE namespace = ? AND key = ? AND {_LIVE}",  # noqa: S608
-            (namespace, key, self._now),
-        ).fetchone()
+        self._ready()
+        row = self._db.execute(_SELECT_ENTRY, (namespace, key, self._now)).fetchone()
+        self.known[namespace, key] = row is not None
         return None if row is None else Entry(_decode(row[0], namespace, key, self._path), row[1])
 
     def count(self, namespace: str) -> int:
+        self._ready()
         row = self._db.execute(
             f"SELECT COUNT(*) FROM visor_entries WHERE namespace = ? AND {_LIVE}",  # noqa: S608
             (namespace, self._now),
@@ -295,6 +312,7 @@ class _Reader:
         return int(row[0])
 
     def keys(self, namespace: str) -> list[str]:
+        self._ready()
         rows = self._db.execute(
             f"SELECT key FROM visor_entries WHERE namespace = ? AND {_LIVE} ORDER BY seq",  # noqa: S608
             (namespace, self._now),
@@ -317,35 +335,51 @@ def _decode(text: object, namespace: str, key: str, path: Path) -> JSON:
 _encode = dump_compact
 
 
-def _write_all(db: sqlite3.Connection, writes: list[Op], now: float) -> None:
+Known = dict[tuple[str, str], bool]
+"""(namespace, key) → whether its live row exists now, for the keys a batch read or wrote."""
+
+
+def _write_all(db: sqlite3.Connection, writes: list[Op], now: float, known: Known) -> None:
     """Perform a batch's writes."""
     for write in writes:
-        _WRITES[write.kind](db, write, now)
+        _WRITES[write.kind](db, write, now, known)
 
 
-def _put(db: sqlite3.Connection, write: Op, now: float) -> None:
-    """One upsert: an overwrite keeps the key's position, a new key goes last, and so does a
-    key whose old row had expired.  The namespace row comes from a trigger (sqlite_schema)."""
-    db.execute(
-        "INSERT INTO visor_entries (namespace, key, value, expires_at, seq) VALUES (?, ?, ?, ?, "
-        "(SELECT COALESCE(MAX(seq), 0) + 1 FROM visor_entries WHERE namespace = ?)) "
-        "ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, "
-        "expires_at = excluded.expires_at, "
-        "seq = CASE WHEN expires_at IS NULL OR expires_at > ? THEN seq ELSE excluded.seq END",
-        (write.namespace, write.key, _encode(write.value), write.expires_at, write.namespace, now),
-    )
+_UPDATE = f"UPDATE visor_entries SET value = ?, expires_at = ? WHERE namespace = ? AND key = ? AND {_LIVE}"  # noqa: S608
+_UPSERT = (
+    "INSERT INTO visor_entries (namespace, key, value, expires_at, seq) VALUES (?, ?, ?, ?, "
+    "(SELECT COALESCE(MAX(seq), 0) + 1 FROM visor_entries WHERE namespace = ?)) "
+    "ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, "
+    "expires_at = excluded.expires_at, "
+    "seq = CASE WHEN expires_at IS NULL OR expires_at > ? THEN seq ELSE excluded.seq END"
+)
 
 
-def _delete(db: sqlite3.Connection, write: Op, now: float) -> None:
+def _put(db: sqlite3.Connection, write: Op, now: float, known: Known) -> None:
+    """An overwrite keeps the key's position, a new key goes last, and so does a key whose old
+    row had expired: one upsert, or one cheaper UPDATE when the batch saw the live row (an
+    increment, an append).  The namespace row comes from a trigger (sqlite_schema)."""
+    namespace, key, text, expires = write.namespace, write.key or "", _encode(write.value), write.expires_at
+    place = (namespace, key)
+    if not (known.get(place) and db.execute(_UPDATE, (text, expires, namespace, key, now)).rowcount):
+        db.execute(_UPSERT, (namespace, key, text, expires, namespace, now))
+    known[place] = True
+
+
+def _delete(db: sqlite3.Connection, write: Op, now: float, known: Known) -> None:
     db.execute("DELETE FROM visor_entries WHERE namespace = ? AND key = ?", (write.namespace, write.key))
+    known[write.namespace, write.key or ""] = False
 
 
-def _clear(db: sqlite3.Connection, write: Op, now: float) -> None:
+def _clear(db: sqlite3.Connection, write: Op, now: float, known: Known) -> None:
     db.execute("DELETE FROM visor_entries WHERE namespace = ?", (write.namespace,))
     db.execute("DELETE FROM visor_namespaces WHERE name = ?", (write.namespace,))
+    for place in known:
+        if place[0] == write.namespace:
+            known[place] = False
 
 
-_WRITES: dict[str, Callable[[sqlite3.Connection, Op, float], None]] = {
+_WRITES: dict[str, Callable[[sqlite3.Connection, Op, float, Known], None]] = {
     "set": _put,
     "delete": _delete,
     "clear": _clear,
