@@ -2,7 +2,8 @@
 
 The store is the one of a config (``-c``, default ``./.visor.yaml``) or a
 store URL (``--store sqlite:///x.db``).  Writes go through :class:`Memory`, so the
-config's quotas apply; the store is closed at the end of every command (a
+config's quotas apply; ``import``, ``export`` and ``clear --all`` are one batch
+each, all or nothing on every backend; the store is closed at the end of every command (a
 file store compacts then).  Errors are :class:`VisorError` subclasses, turned
 into one line and an exit code by the error boundary of ``visor_mem.cli``.
 """
@@ -27,6 +28,7 @@ from visor_mem.jsonvalue import JsonValueError, parse_json
 from visor_mem.store import BACKENDS, open_store
 from visor_mem.store.base import JSON, Dump, Store
 from visor_mem.store.memory import DictStore
+from visor_mem.store.ops import Op
 from visor_mem.store.scoped import Memory, NamespaceLimits
 from visor_mem.store.urls import EXAMPLES, parse_store_url
 
@@ -145,22 +147,27 @@ def _file_store(path: str, must_exist: bool) -> Store:
     return open_store(config, Path.cwd())
 
 
-def _copy_into(store: Store, dump: Dump, merge: bool, put: Callable[[str, str, JSON], Any]) -> None:
-    """Write a dump into a store (through ``put``), replacing its content unless ``merge``."""
-    if not merge:
-        for namespace in store.namespaces():
-            store.clear(namespace)
+EMPTY_MARK = "visor-empty-namespace"
+"""A key set and deleted in one batch: what lists an empty namespace (its last key was deleted)."""
+
+
+def _replace(mem: Memory, dump: Dump, merge: bool) -> None:
+    """Make the store hold ``dump`` (beside its own content with ``merge``) in ONE batch: all of
+    it or, when a quota or a rule refuses any of it, none.  In an exclusive section, so the
+    namespaces it clears are those it listed, whoever else writes the store."""
+    with mem.exclusive():
+        mem.apply(_batch(mem.namespaces(), dump, merge))
+
+
+def _batch(present: list[str], dump: Dump, merge: bool) -> list[Op]:
+    """Clears of the namespaces replaced (none with ``merge``), then a set per key."""
+    batch = [] if merge else [Op("clear", namespace) for namespace in present]
+    kept = set(present) if merge else set()
     for namespace, entries in dump.items():
-        if namespace not in store.namespaces():
-            _create_namespace(store, namespace)
-        for key, value in entries.items():
-            put(namespace, key, value)
-
-
-def _create_namespace(store: Store, namespace: str) -> None:
-    """An empty namespace: the protocol lists a namespace whose last key was deleted."""
-    store.set("visor-empty-namespace", None, namespace)
-    store.delete("visor-empty-namespace", namespace)
+        if not entries and namespace not in kept:
+            batch += [Op("set", namespace, EMPTY_MARK, None), Op("delete", namespace, EMPTY_MARK)]
+        batch += [Op("set", namespace, key, value) for key, value in entries.items()]
+    return batch
 
 
 def _summary(dump: Dump) -> dict[str, int]:
@@ -276,10 +283,9 @@ def clear(target: Target, everything: bool) -> None:
     """Remove a namespace (-n NS) and its keys, or every namespace (--all)."""
     if not target.namespace and not everything:
         raise UsageError("clear needs --namespace NS, or --all for every namespace")
-    with opened(target) as mem:
+    with opened(target) as mem, mem.exclusive():
         cleared = mem.namespaces() if everything else [mem.ns(target.namespace)]
-        for namespace in cleared:
-            mem.clear(namespace)
+        mem.apply([Op("clear", namespace) for namespace in cleared])
         target.emit(cleared, lambda names: f"cleared {len(names)} namespace(s): {', '.join(names)}")
 
 
@@ -291,8 +297,8 @@ def export(target: Target, file: str, merge: bool) -> None:
     """Write the store to FILE (.json, .csv or .db), replacing its content."""
     with opened(target, read_only=True) as mem:
         content = mem.dump()
-    with _closing(_file_store(file, must_exist=False)) as out, out.transaction():
-        _copy_into(out, content, merge, lambda ns, key, value: out.set(key, value, ns))
+    with _closing(_file_store(file, must_exist=False)) as out:
+        _replace(Memory(out), content, merge)
     target.emit({**_summary(content), "file": file}, _done("exported", "to", file))
 
 
@@ -304,8 +310,8 @@ def import_(target: Target, file: str, merge: bool) -> None:
     """Load FILE (.json, .csv or .db) into the store, replacing its content."""
     with _closing(_file_store(file, must_exist=True)) as source:
         content = source.dump()
-    with opened(target) as mem, mem.transaction():
-        _copy_into(mem.store, content, merge, lambda ns, key, value: mem.set(key, value, ns))
+    with opened(target) as mem:
+        _replace(mem, content, merge)
     target.emit({**_summary(content), "file": file}, _done("imported", "from", file))
 
 
