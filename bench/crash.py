@@ -44,7 +44,7 @@ from typing import Protocol
 
 from visor_mem.config.models import MemoryConfig
 from visor_mem.store import open_store
-from visor_mem.store.base import Dump
+from visor_mem.store.base import Dump, Transactional
 from visor_mem.store.memory import DictStore
 from visor_mem.store.scoped import Memory
 
@@ -178,7 +178,7 @@ def step(memory: Memory, i: int) -> None:
         memory.clear("scratch")
     else:
         memory.set(f"s{i % 4}", [i] * (i % 3), namespace="scratch")
-    if i % 5 == 0:
+    if i % 5 == 0 and isinstance(memory.store, Transactional):  # (rolled back: no trace)
         try:
             with memory.transaction():
                 memory.set("rolled back", i)

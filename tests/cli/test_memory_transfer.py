@@ -19,7 +19,7 @@ HARD: Dump = {
         "é☃ key": "x\u2028y\U0001f600",
         "long": "\u00e9" * 50_000,  # 100 kB of UTF-8
         "nested": {"a": [[], {}, [1.5, None, True]], "": "empty key"},
-        "a,b\n\"c\"": ["a,b\n", "\"", ""],
+        'a,b\n"c"': ["a,b\n", '"', ""],
     },
     "empty": {},
     "numbers": {"big": 10**30, "neg": -0.5, "zero": 0, "one-item": [1]},
@@ -86,9 +86,7 @@ assert STORE_LINES in CONFIG
     ],
     ids=["too-many-keys", "value-too-large"],
 )
-def test_a_refused_import_writes_nothing(
-    store: str, tmp_path: Path, content: Dump, message: str
-) -> None:
+def test_a_refused_import_writes_nothing(store: str, tmp_path: Path, content: Dump, message: str) -> None:
     config = tmp_path / "config.yaml"
     config.write_text(CONFIG.replace(STORE_LINES, _memory_section(store)))
     ok("set", "a", "1", "-c", str(config))

@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 from visor_mem.config.models import MemoryConfig
 from visor_mem.errors import MemoryOperationError
 from visor_mem.store import BACKENDS
-from visor_mem.store.base import Store
+from visor_mem.store.base import Store, Transactional
 from visor_mem.store.ops import Op
+from visor_mem.store.scoped import Memory
 from visor_mem.store.semantics import NamespaceLimits, copy_json
 
 ConfigFields = Callable[[str], dict[str, Any]]
@@ -40,12 +41,13 @@ class Backend:
     persistent: bool = True
     concurrent: bool = False  # separate processes may write at once (no run-long lock)
     keeps_empty_namespaces: bool = True  # across close/reopen
+    transactional: bool = False  # groups batches (base.Transactional): the stores of this process
 
 
 BACKEND_LIST = [
-    Backend("memory", "memory", lambda _: {}, persistent=False),
-    Backend("file-json", "file", lambda _: {"file": "m.json", "format": "json"}),
-    Backend("file-csv", "file", lambda _: {"file": "m.csv", "format": "csv"}),
+    Backend("memory", "memory", lambda _: {}, persistent=False, transactional=True),
+    Backend("file-json", "file", lambda _: {"file": "m.json", "format": "json"}, transactional=True),
+    Backend("file-csv", "file", lambda _: {"file": "m.csv", "format": "csv"}, transactional=True),
     Backend("sqlite", "sqlite", lambda _: {"file": "m.db"}, concurrent=True),
     Backend("redis", "redis", lambda url: {"url": url}, concurrent=True),
 ]
@@ -115,9 +117,21 @@ def concurrent_harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     yield from _harness(request, request.param, tmp_path)
 
 
+@pytest.fixture(params=[b for b in BACKEND_LIST if b.transactional], ids=lambda b: b.name)
+def transactional_harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
+    yield from _harness(request, request.param, tmp_path)
+
+
 @pytest.fixture
 def store(harness: Harness) -> Store:
     return harness.open()
+
+
+@pytest.fixture
+def transactional(transactional_harness: Harness) -> Transactional:
+    store = transactional_harness.open()
+    assert isinstance(store, Transactional)
+    return store
 
 
 def as_json(value: Any) -> str:
@@ -526,7 +540,19 @@ def test_an_empty_batch_and_a_read_only_batch_change_nothing(store: Store) -> No
 # -- transactions ---------------------------------------------------------------------
 
 
-def test_transaction_commits_all(store: Store) -> None:
+def test_only_the_stores_of_this_process_group_batches(harness: Harness) -> None:
+    """Shared stores have no transaction(): a group of writes there is one batch, never a
+    namespace snapshot restored over other clients' writes."""
+    store = harness.open()
+    assert isinstance(store, Transactional) == harness.backend.transactional
+    memory = Memory(store)
+    if not harness.backend.transactional:
+        with pytest.raises(TypeError, match="cannot group batches"), memory.transaction():
+            pass
+
+
+def test_transaction_commits_all(transactional: Transactional) -> None:
+    store: Any = transactional
     with store.transaction():
         store.set("a", 1, "ns")
         store.increment("a", 1, "ns")
@@ -535,7 +561,7 @@ def test_transaction_commits_all(store: Store) -> None:
     assert store.dump() == {"ns": {"a": 2}, "other": {"b": [1]}}
 
 
-def _changes_then_failure(store: Store) -> None:
+def _changes_then_failure(store: Any) -> None:
     with store.transaction():
         store.set("x", "changed", "ns")
         store.delete("y", "ns")
@@ -545,7 +571,8 @@ def _changes_then_failure(store: Store) -> None:
         store.increment("z", 1, "ns")  # "z" is a string: fails
 
 
-def test_transaction_rolls_back_everything_on_error(harness: Harness) -> None:
+def test_transaction_rolls_back_everything_on_error(transactional_harness: Harness) -> None:
+    harness = transactional_harness
     store = harness.open()
     for key in ("x", "y", "z"):
         store.set(key, key, "ns")
@@ -559,7 +586,7 @@ def test_transaction_rolls_back_everything_on_error(harness: Harness) -> None:
     assert as_json(store.dump()) == before
 
 
-def _nested(store: Store, fail_inner: bool, fail_outer: bool) -> None:
+def _nested(store: Any, fail_inner: bool, fail_outer: bool) -> None:
     with store.transaction():
         store.set("a", 1, "ns")
         try:
@@ -574,7 +601,8 @@ def _nested(store: Store, fail_inner: bool, fail_outer: bool) -> None:
             raise RuntimeError("outer fails")
 
 
-def test_nested_transaction_joins_the_outer_one(store: Store) -> None:
+def test_nested_transaction_joins_the_outer_one(transactional: Transactional) -> None:
+    store: Any = transactional
     with pytest.raises(RuntimeError, match="outer fails"):
         _nested(store, fail_inner=False, fail_outer=True)
     assert store.dump() == {}

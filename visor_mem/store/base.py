@@ -99,9 +99,6 @@ class Store(Protocol):
     def dump(self) -> Dump:
         """A copy of everything."""
 
-    def transaction(self) -> AbstractContextManager[None]:
-        """Group operations: all of them take effect, or (on an exception) none."""
-
     def now(self) -> float:
         """The store's clock (epoch seconds; expiries are measured on it)."""
 
@@ -116,6 +113,20 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Make everything durable and release files, locks and connections."""
+
+
+@runtime_checkable
+class Transactional(Protocol):
+    """A store held by this process (memory, file), whose writes an undo log can take back.
+
+    Several batches grouped into one is what the in-process session memory needs (the JS
+    bridge applies a snippet's session and store batches all or none).  Shared stores do not
+    offer it: on sqlite and redis a group of writes is one ``apply`` batch, and a
+    read-compute-write is one ``exclusive()`` section.
+    """
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Group operations: all of them take effect, or (on an exception) none."""
 
 
 @runtime_checkable

@@ -74,7 +74,6 @@ class RedisStore(OpMethods):
         self._clock = clock
         self._client = _connect(url)
         self._scripts = {name: self._client.register_script(src) for name, src in SCRIPTS.items()}
-        self._snapshots: dict[str, tuple[Any, ...]] | None = None
         self._thread_lock = threading.Lock()
         self._holder: int | None = None
         self._lock_token = ""
@@ -126,13 +125,11 @@ class RedisStore(OpMethods):
         waited = _Backoff(LOCK_WAIT_S)
         for _ in range(CAS_ATTEMPTS):
             now = self._clock()
-            snapshot = _Snapshot(self, batch, now)
-            results, writes = plan(batch, snapshot, now, quotas)
+            reads = _PlanReads(self, batch, now)
+            results, writes = plan(batch, reads, now, quotas)
             if not writes:
                 return results
-            for namespace in dict.fromkeys(write.namespace for write in writes):
-                self._remember(namespace)
-            args = [PREFIX, now, self._token(), *snapshot.expectations(), *_write_args(writes)]
+            args = [PREFIX, now, self._token(), *reads.expectations(), *_write_args(writes)]
             outcome = self._run("apply", [], args)
             if outcome == 1:
                 return results
@@ -146,7 +143,7 @@ class RedisStore(OpMethods):
 
     def reader(self) -> Reader:
         """The live state as an ``ops.Reader`` (one round trip per read)."""
-        return _Snapshot(self, [], self._clock())
+        return _PlanReads(self, [], self._clock())
 
     def read_again(self, reads: Reads) -> Reads:
         """The questions of ``reads`` answered at one moment: the scripts that answer them
@@ -210,22 +207,7 @@ class RedisStore(OpMethods):
     def _token(self) -> str:
         return self._lock_token if self._holder == threading.get_ident() else ""
 
-    # -- transactions and durability ------------------------------------------
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        if self._snapshots is not None:  # nested: the outer one decides
-            yield
-            return
-        self._snapshots = {}
-        try:
-            yield
-        except BaseException:
-            for namespace, snapshot in self._snapshots.items():
-                self._restore(namespace, snapshot)
-            raise
-        finally:
-            self._snapshots = None
+    # -- durability --------------------------------------------------------------
 
     def commit(self) -> None:
         """Every operation is already applied on the server."""
@@ -262,46 +244,8 @@ class RedisStore(OpMethods):
         raw, expiry = self._run("read", self._ns_keys(namespace), [self._clock(), key])
         return (raw or None), _text(expiry)
 
-    def _remember(self, namespace: str) -> None:
-        """Inside a transaction, snapshot a namespace before its first change."""
-        if self._snapshots is None or namespace in self._snapshots:
-            return
 
-        def read(client: Any) -> tuple[Any, ...]:
-            pipe = client.pipeline(transaction=True)
-            pipe.hgetall(self._key(namespace, "values"))
-            for part in ("order", "expiry"):
-                pipe.zrange(self._key(namespace, part), 0, -1, withscores=True)
-            pipe.get(self._key(namespace, "seq"))
-            pipe.zscore(PREFIX + "namespaces", namespace)
-            return tuple(pipe.execute())
-
-        self._snapshots[namespace] = self._redis(read)
-
-    def _restore(self, namespace: str, snapshot: tuple[Any, ...]) -> None:
-        values, order, expiry, seq, ns_score = snapshot
-        names = [self._key(namespace, part) for part in ("values", "order", "expiry", "seq")]
-
-        def write(client: Any) -> None:
-            pipe = client.pipeline(transaction=True)
-            pipe.delete(*names)
-            if values:
-                pipe.hset(names[0], mapping=values)
-            for name, scored in ((names[1], order), (names[2], expiry)):
-                if scored:
-                    pipe.zadd(name, dict(scored))
-            if seq is not None:
-                pipe.set(names[3], seq)
-            if ns_score is None:
-                pipe.zrem(PREFIX + "namespaces", namespace)
-            else:
-                pipe.zadd(PREFIX + "namespaces", {namespace: ns_score})
-            pipe.execute()
-
-        self._redis(write)
-
-
-class _Snapshot:
+class _PlanReads:
     """The state a batch is planned over (an ``ops.Reader``), and what the plan read of it."""
 
     def __init__(self, store: RedisStore, batch: Sequence[Op], now: float) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 
-from visor_mem.store.base import JSON, Dump, SharedStore, Store
+from visor_mem.store.base import JSON, Dump, SharedStore, Store, Transactional
 from visor_mem.store.ops import Op, Reader, Reads
 from visor_mem.store.semantics import NamespaceLimits, Quotas
 
@@ -129,7 +129,10 @@ class Memory:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All or nothing, for a script's replayed operations."""
+        """Several batches all or nothing, on a store of this process (``Transactional``:
+        memory, file); on sqlite and redis apply them as one batch instead."""
+        if not isinstance(self.store, Transactional):
+            raise TypeError(f"{type(self.store).__name__} cannot group batches: apply one batch")
         with self.store.transaction():
             yield
 

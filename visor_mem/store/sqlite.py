@@ -192,12 +192,6 @@ class SqliteStore(OpMethods):
                 self._depth = 0
                 self._end("COMMIT")
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Several batches as one (the JS bridge's replay until it applies one batch)."""
-        with self._writing():
-            yield
-
     # -- durability ----------------------------------------------------------
 
     def commit(self) -> None:
@@ -223,25 +217,6 @@ class SqliteStore(OpMethods):
             raise StoreError(f"{self.path}: integrity check failed: {problems[0]}")
 
     # -- transactions ----------------------------------------------------------
-
-    @contextmanager
-    def _writing(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (BEGIN IMMEDIATE), or the one already open."""
-        with self._lock, errors(self.path):
-            if self._depth:
-                yield from self._joined()
-                return
-            self._purge_now_and_then()
-            self._begin()
-            try:
-                yield self._db
-            except BaseException:
-                self._end("ROLLBACK")
-                raise
-            else:
-                self._end("COMMIT")
-            finally:
-                self._depth = 0
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
