@@ -215,7 +215,7 @@ def _machine(backend: Backend, folder: Path, redis_url: str) -> type[RuleBasedSt
         def expect(self, op: Op, model: MemoryModel | None = None) -> Any:
             """The model's result of one operation (REFUSED: refused, nothing changed)."""
             kind, namespace, key, value, ttl = op
-            results = (model or self.model).batch(
+            results = (self.model if model is None else model).batch(
                 [(kind, namespace or DEFAULT_NAMESPACE, key, value, ttl)], self.now
             )
             return REFUSED if results is None else results[0]
@@ -243,17 +243,25 @@ def _machine(backend: Backend, folder: Path, redis_url: str) -> type[RuleBasedSt
 
         # -- contexts -------------------------------------------------------------------
 
-        @rule(batch=st.lists(ops(ttls=True), min_size=1, max_size=6))
-        def memory_steps(self, batch: list[Op]) -> None:
-            result = self.run({f"s{i}": memory_step(op) for i, op in enumerate(batch)})
-            for i, op in enumerate(batch):
+        @rule(
+            batch=st.lists(
+                st.tuples(st.sampled_from(["memory", "memory", "session"]), ops(ttls=True)), max_size=6
+            )
+        )
+        def memory_steps(self, batch: list[ScopedOp]) -> None:
+            """One memory step per operation (``scope: session`` on some), each its own batch."""
+            steps = {f"s{i}": {**memory_step(op), "scope": scope} for i, (scope, op) in enumerate(batch)}
+            result = self.run(steps or {"nothing": {"type": "noop"}})
+            session = MemoryModel()
+            for i, (scope, op) in enumerate(batch):
                 step = result.steps[f"s{i}"]
-                expected = self.expect(op)
+                expected = self.expect(op, session if scope == "session" else None)
                 if expected is REFUSED:
                     assert step.status == "failed", (op, step)
                 else:
                     assert step.status == "success", (op, step.error)
                     assert norm(step.output) == norm(expected), op
+            assert norm(ordered(result.session)) == norm(session.dump(self.now))
 
         @rule(scoped=SNIPPETS, caught=st.booleans(), exec_js=st.booleans())
         def script(self, scoped: list[ScopedOp], caught: bool, exec_js: bool) -> None:

@@ -1,32 +1,35 @@
-"""Random batches of operations on every backend against a pure reference model.
+"""Random batches of operations on every backend against the pure reference model.
 
-The model below is written from the rules as DESIGN.md states them (not from
-``store/ops.py``): values copied, insertion order kept (an overwrite keeps its
-place, a re-created key or namespace goes last), append wraps a scalar,
-increment of a non-number or by a non-number refuses the whole batch, delete
-never creates a namespace, clear removes it.  Persistent backends are also
-closed and reopened between batches.
+The model (``tests/memory_model.py``) is written from the rules as DESIGN.md
+states them, not from ``store/ops.py``.  Batches carry TTLs (on the harness's
+clock, which a rule moves) and meet a quota'd namespace; persistent backends
+are also closed and reopened between batches; the whole store, order
+included, is compared after every step.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from tests.memory_model import MemoryModel, Quota, norm, ordered
 from tests.store.test_conformance import BACKEND_LIST, Backend, Harness
 from visor_mem.config.models import MemoryConfig
 from visor_mem.errors import MemoryOperationError
 from visor_mem.store.ops import Op
+from visor_mem.store.semantics import NamespaceLimits
 
-NAMESPACES = ["a", "ünï"]
+NAMESPACES = ["a", "ünï", "q"]
 KEYS = ["k", "ключ", "🔑"]
+MODEL_QUOTAS = {"q": Quota(max_keys=2, max_value_bytes=12_000)}
+STORE_QUOTAS = {"q": NamespaceLimits(max_keys=2, max_value_bytes=12_000)}
+TTLS = [None, None, 1000.0, 5000.0]
+CLOCK_STEP = 3000.0
 
 _text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20)
 _long = st.builds(lambda s, n: (s or "x") * n, _text, st.integers(10_000 // 20 + 1, 600))
@@ -37,80 +40,22 @@ _values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text, inner, max_size=3),
     max_leaves=6,
 )
+_ns = st.sampled_from(NAMESPACES)
+_key = st.sampled_from(KEYS)
+_ttl = st.sampled_from(TTLS)
 _ops = st.one_of(
-    st.builds(
-        lambda ns, k, v: Op("set", ns, k, v), st.sampled_from(NAMESPACES), st.sampled_from(KEYS), _values
-    ),
-    st.builds(
-        lambda ns, k, v: Op("append", ns, k, v), st.sampled_from(NAMESPACES), st.sampled_from(KEYS), _values
-    ),
-    st.builds(
-        lambda ns, k, v: Op("increment", ns, k, v),
-        st.sampled_from(NAMESPACES),
-        st.sampled_from(KEYS),
-        _numbers | st.just("1"),
-    ),
-    st.builds(lambda ns, k: Op("delete", ns, k), st.sampled_from(NAMESPACES), st.sampled_from(KEYS)),
-    st.builds(lambda ns: Op("clear", ns), st.sampled_from(NAMESPACES)),
-    st.builds(lambda ns, k: Op("get", ns, k), st.sampled_from(NAMESPACES), st.sampled_from(KEYS)),
-    st.builds(lambda ns: Op("list", ns), st.sampled_from(NAMESPACES)),
+    st.builds(lambda ns, k, v, t: Op("set", ns, k, v, t), _ns, _key, _values, _ttl),
+    st.builds(lambda ns, k, v, t: Op("append", ns, k, v, t), _ns, _key, _values, _ttl),
+    st.builds(lambda ns, k, v, t: Op("increment", ns, k, v, t), _ns, _key, _numbers | st.just("1"), _ttl),
+    st.builds(lambda ns, k: Op("delete", ns, k), _ns, _key),
+    st.builds(lambda ns: Op("clear", ns), _ns),
+    st.builds(lambda ns, k: Op("get", ns, k), _ns, _key),
+    st.builds(lambda ns: Op("list", ns), _ns),
 )
 
 
-def norm(value: Any) -> Any:
-    """JavaScript has one number type: an integral float compares as its int."""
-    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
-        return int(value)
-    if isinstance(value, list):
-        return [norm(v) for v in value]
-    if isinstance(value, dict):
-        return {k: norm(v) for k, v in value.items()}
-    return value
-
-
-class Refused(Exception):
-    pass
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def model_apply(state: dict[str, dict[str, Any]], op: Op) -> Any:  # noqa: C901 - the rules, one branch each
-    entries = state.get(op.namespace)
-    key = op.key or ""
-    if op.kind == "get":
-        return json.loads(json.dumps(entries[key])) if entries and key in entries else None
-    if op.kind == "list":
-        return list(entries or {})
-    if op.kind == "delete":
-        return entries is not None and entries.pop(key, Refused) is not Refused
-    if op.kind == "clear":
-        state.pop(op.namespace, None)
-        return None
-    old = entries.get(key, Refused) if entries is not None else Refused
-    if op.kind == "set":
-        new = op.value
-    elif op.kind == "append":
-        new = [op.value] if old is Refused else [*old, op.value] if isinstance(old, list) else [old, op.value]
-    else:
-        if not _is_number(op.value) or not (old is Refused or old is None or _is_number(old)):
-            raise Refused
-        new = op.value + (0 if old is Refused or old is None else old)
-    state.setdefault(op.namespace, {})[key] = json.loads(json.dumps(new))
-    return new
-
-
-def model_batch(state: dict[str, dict[str, Any]], batch: list[Op]) -> list[Any] | None:
-    """The results, or None (and ``state`` untouched) when the batch is refused."""
-    trial = json.loads(json.dumps(state))
-    try:
-        results = [model_apply(trial, op) for op in batch]
-    except Refused:
-        return None
-    state.clear()
-    state.update(trial)
-    return results
+def as_model(batch: list[Op]) -> list[tuple[str, str, str | None, object, float | None]]:
+    return [(op.kind, op.namespace, op.key, op.value, op.ttl) for op in batch]
 
 
 def _machine(backend: Backend, folder: Path, redis_url: str) -> type[RuleBasedStateMachine]:
@@ -122,26 +67,30 @@ def _machine(backend: Backend, folder: Path, redis_url: str) -> type[RuleBasedSt
             self.store = self.harness.open()
             for namespace in self.store.namespaces():  # a clean store for each example
                 self.store.clear(namespace)
-            self.model: dict[str, dict[str, Any]] = {}
+            self.model = MemoryModel(MODEL_QUOTAS)
 
         @rule(batch=st.lists(_ops, min_size=1, max_size=200) | st.lists(_ops, min_size=20, max_size=200))
         def apply(self, batch: list[Op]) -> None:
-            expected = model_batch(self.model, batch)
+            expected = self.model.batch(as_model(batch), self.harness.now)
             if expected is None:
                 with pytest.raises(MemoryOperationError):
-                    self.store.apply(batch)
+                    self.store.apply(batch, STORE_QUOTAS)
             else:
-                assert norm(self.store.apply(batch)) == norm(expected)
+                assert norm(self.store.apply(batch, STORE_QUOTAS)) == norm(expected)
 
         @rule()
         def reopen(self) -> None:
             if backend.persistent:
                 self.store = self.harness.reopen(self.store)
 
+        @rule()
+        def advance(self) -> None:
+            self.harness.now += CLOCK_STEP
+
         @invariant()
         def same_content(self) -> None:
             if hasattr(self, "store"):
-                assert norm(self.store.dump()) == norm(self.model)
+                assert norm(ordered(self.store.dump())) == norm(self.model.dump(self.harness.now))
 
         def teardown(self) -> None:
             if hasattr(self, "harness"):
@@ -171,11 +120,26 @@ def test_random_batches_match_the_reference_model(
 
 def test_the_model_can_refuse() -> None:
     """The reference refuses what the rules refuse, and keeps its state then."""
-    state: dict[str, dict[str, Any]] = {"a": {"k": "text"}}
-    assert model_batch(state, [Op("set", "a", "x", 1), Op("increment", "a", "k", 1)]) is None
-    assert state == {"a": {"k": "text"}}
-    assert model_batch(state, [Op("increment", "b", "n", 1.5), Op("append", "a", "k", [])]) == [
+    model = MemoryModel(MODEL_QUOTAS)
+    assert model.batch([("set", "a", "k", "text", None)], 0) == ["text"]
+    assert model.batch([("set", "a", "x", 1, None), ("increment", "a", "k", 1, None)], 0) is None
+    assert model.dump(0) == [("a", [("k", "text")])]
+    assert model.batch([("increment", "b", "n", 1.5, None), ("append", "a", "k", [], None)], 0) == [
         1.5,
         ["text", []],
     ]
-    assert not math.isnan(state["b"]["n"])
+    assert not math.isnan(model.data["b"]["n"].value)
+    assert (
+        model.batch([("set", "q", "1", 1, None), ("set", "q", "2", 2, None), ("set", "q", "3", 3, None)], 0)
+        is None
+    )
+
+
+def test_the_model_expires_and_reorders() -> None:
+    """An expired key is gone; written again, it goes last."""
+    model = MemoryModel()
+    model.batch([("set", "a", "x", 1, 10.0), ("set", "a", "y", 2, None), ("append", "a", "x", 3, None)], 0)
+    assert model.dump(5) == [("a", [("x", [1, 3]), ("y", 2)])]
+    assert model.dump(10) == [("a", [("y", 2)])]
+    model.batch([("set", "a", "x", 4, None)], 10)
+    assert model.dump(99) == [("a", [("y", 2), ("x", 4)])]
