@@ -71,6 +71,17 @@ CASES = [
     Case("delete-present", ("delete", "count"), "true\n", True),
     Case("delete-missing", ("delete", "nope"), "false\n", False),
     Case("set-object", ("set", "k", '{"b": 1, "a": 2}'), '{\n  "b": 1,\n  "a": 2\n}\n', {"b": 1, "a": 2}),
+    Case("increment-default", ("increment", "count"), "3\n", 3),
+    Case("increment-amount", ("increment", "count", "0.5"), "2.5\n", 2.5),
+    Case("increment-negative", ("increment", "fresh", "-4"), "-4\n", -4),
+    Case("set-negative", ("set", "k", "-1.5"), "-1.5\n", -1.5),
+    Case(
+        "append-to-list",
+        ("append", "items", "-2", "-n", "other"),
+        '[\n  1,\n  {\n    "a": null\n  },\n  -2\n]\n',
+        [1, {"a": None}, -2],
+    ),
+    Case("append-to-scalar", ("append", "name", '"x"'), '[\n  "visor",\n  "x"\n]\n', ["visor", "x"]),
     Case("clear-namespace", ("clear", "-n", "other"), "cleared 1 namespace(s): other\n", ["other"]),
     Case("clear-all", ("clear", "--all"), "cleared 2 namespace(s): default, other\n", ["default", "other"]),
 ]

@@ -374,7 +374,7 @@ def _machine(backend: Backend, folder: Path, redis_url: str) -> type[RuleBasedSt
     return Contexts
 
 
-CLI_KINDS = {"get", "set", "delete", "list", "clear"}
+CLI_KINDS = {"get", "set", "append", "increment", "delete", "list", "clear"}
 """Operations ``visor memory`` has a command for."""
 
 

@@ -231,7 +231,11 @@ def get(target: Target, key: str) -> None:
         target.emit(mem.get(key, target.namespace))
 
 
-@memory.command("set")
+# A negative number is a value, not an option: `visor memory increment n -1`.
+NUMBERS_AS_VALUES = {"ignore_unknown_options": True}
+
+
+@memory.command("set", context_settings=NUMBERS_AS_VALUES)
 @click.argument("key")
 @click.argument("value", metavar="JSON")
 @click.option("--ttl", type=click.FloatRange(min=0, min_open=True), help="Seconds until the key expires.")
@@ -241,6 +245,30 @@ def set_(target: Target, key: str, value: str, ttl: float | None) -> None:
     parsed = _parse_json(value)
     with opened(target) as mem:
         target.emit(mem.set(key, parsed, target.namespace, ttl=ttl))
+
+
+@memory.command(context_settings=NUMBERS_AS_VALUES)
+@click.argument("key")
+@click.argument("value", metavar="JSON")
+@click.option("--ttl", type=click.FloatRange(min=0, min_open=True), help="Seconds until the key expires.")
+@target_options
+def append(target: Target, key: str, value: str, ttl: float | None) -> None:
+    """Append the JSON value to the list at KEY (a scalar there becomes [old, new]); prints the list."""
+    parsed = _parse_json(value)
+    with opened(target) as mem:
+        target.emit(mem.append(key, parsed, target.namespace, ttl=ttl))
+
+
+@memory.command(context_settings=NUMBERS_AS_VALUES)
+@click.argument("key")
+@click.argument("amount", metavar="[AMOUNT]", default="1")
+@click.option("--ttl", type=click.FloatRange(min=0, min_open=True), help="Seconds until the key expires.")
+@target_options
+def increment(target: Target, key: str, amount: str, ttl: float | None) -> None:
+    """Add AMOUNT (a JSON number, default 1) to the number at KEY (missing or null: 0); prints it."""
+    parsed = _parse_json(amount)
+    with opened(target) as mem:
+        target.emit(mem.increment(key, parsed, target.namespace, ttl=ttl))
 
 
 @memory.command()
