@@ -218,8 +218,10 @@ class _TokenError(ValueError):
         self.message = message
 
 
-_DECODER = json.JSONDecoder(parse_float=_parse_float, parse_int=_parse_int, parse_constant=_reject_constant)
-"""Built once: ``json.loads`` with hooks would build a decoder per call (per CSV cell)."""
+DECODER = json.JSONDecoder(parse_float=_parse_float, parse_int=_parse_int, parse_constant=_reject_constant)
+"""The policy's numbers as a decoder (for readers with their own checks, like the JS bridge).
+
+Built once: ``json.loads`` with hooks would build a decoder per call (per CSV cell)."""
 
 
 def parse_json(text: str, max_depth: int = MAX_DEPTH) -> JSON:
@@ -230,7 +232,7 @@ def parse_json(text: str, max_depth: int = MAX_DEPTH) -> JSON:
     if text.startswith(_BOM):
         raise JsonValueError("starts with a byte order mark (BOM); save the file as UTF-8 without one", 1, 1)
     try:
-        value = _DECODER.decode(text)
+        value = DECODER.decode(text)
     except json.JSONDecodeError as err:
         raise JsonValueError(err.msg, err.lineno, err.colno) from err
     except _TokenError as err:

@@ -410,3 +410,19 @@ def test_value_js_writes_stay_when_the_steps_own_write_is_refused(tmp_path: Path
     )
     assert result.steps["write"].status == "failed"
     assert result.memory == {"a": {"seen": 1}}
+
+
+def test_a_big_number_from_javascript_adds_as_javascript_adds(tmp_path: Path) -> None:
+    """JavaScript prints the double 5.902955615798177e16 as 59029556157981770; read as that
+    Python int, + 716 gave 59029556157982486, which is not what JavaScript computes."""
+    result = run_yaml(
+        tmp_path,
+        """
+        steps:
+          big: {type: script, content: "memory.set('n', 5.902955615798177e16)"}
+          add: {type: memory, operation: increment, key: n, value: 716, depends_on: big}
+          seen: {type: script, content: "return memory.get('n') === 5.902955615798177e16 + 716", depends_on: add}
+        """,
+    )
+    assert result.steps["add"].output == 5.902955615798177e16 + 716
+    assert result.steps["seen"].output is True

@@ -45,6 +45,9 @@ TEXTS = [
     ),
     TextCase("far-too-deep", "[" * 100_000 + "]" * 100_000, error=f"nested more than {MAX_DEPTH}"),
     TextCase("brackets-in-strings", json.dumps(["[" * 2000]), ["[" * 2000]),
+    # JavaScript prints the double 5.902955615798177e16 as these digits: it is that double.
+    TextCase("big-double-as-digits", "59029556157981770", 5.902955615798177e16),
+    TextCase("safe-integer-stays-int", "9007199254740992", 2**53),
 ]
 
 
@@ -54,7 +57,9 @@ def test_loads_js(case: TextCase) -> None:
         with pytest.raises(ValueError, match=re.escape(case.error)):
             loads_js(case.text, "the result")
     elif case.value is not None:
-        assert loads_js(case.text, "the result") == case.value
+        value = loads_js(case.text, "the result")
+        assert value == case.value
+        assert type(value) is type(case.value)
     else:
         loads_js(case.text, "the result")
 

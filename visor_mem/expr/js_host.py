@@ -53,7 +53,7 @@ from typing import Any
 
 from visor_mem.errors import VisorError
 from visor_mem.expr.context import OutputLedger
-from visor_mem.jsonvalue import MAX_DEPTH
+from visor_mem.jsonvalue import DECODER, MAX_DEPTH
 from visor_mem.store.base import JSON
 from visor_mem.store.ops import KINDS, Entry, Op, Overlay, Reader, Reads
 from visor_mem.store.scoped import Memory
@@ -65,20 +65,18 @@ _LONE_SURROGATE = re.compile(r"(?<!\\)(?:\\\\)*\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 # Python's recursion limit (the store would refuse it anyway).
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
-
-
-_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
-
-
 def loads_js(text: str, what: str) -> JSON:
-    """Decode a JSON text made by JSON.stringify; ValueError names ``what`` when it is not storable."""
+    """Decode a JSON text made by JSON.stringify; ValueError names ``what`` when it is not storable.
+
+    Numbers are read as the one JSON value policy reads them: JavaScript prints
+    the double 5.902955615798177e16 as ``59029556157981770``, which is that
+    double, not the Python int of those digits (whose sums would differ).
+    """
     if "\\u" in text and (found := _LONE_SURROGATE.search(text)) is not None:
         code = found.group(0)[found.group(0).rindex("\\u") + 2 :].upper()
         raise ValueError(f"{what} contains a lone surrogate (U+{code}), which is not valid Unicode")
     try:
-        value = _DECODER.decode(text)
+        value = DECODER.decode(text)
     except RecursionError:
         raise ValueError(f"{what} is nested more than {MAX_DEPTH} levels deep") from None
     if text.count("[") + text.count("{") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
