@@ -8,7 +8,8 @@ Each process runs a chain of M steps that add 1 to ``hits``: ``increment``
 steps, memory ``set`` steps whose ``value_js`` reads ``hits`` (read-modify-write
 in one exclusive section), scripts that read and write (serializable JS), and
 ``increment`` steps behind an ``if:`` that reads two other keys (read-only JS,
-which takes no exclusive section); on the file store only ``increment`` (its
+which takes no exclusive section), or ``hits`` itself and another key (``if-hot``:
+its reads race the writes); on the file store only ``increment`` (its
 run-long lock serialises runs anyway).  ``--baseline REV`` runs every workload
 a second time with the code of git revision REV (its ``visor_mem`` extracted to
 a temporary folder) and prints the ratio of the two times.  The final
@@ -78,6 +79,12 @@ WORKLOADS: dict[str, str] = {
     "if": (
         "    type: memory\n    operation: increment\n    key: hits\n"
         "    if: \"memory.get('mode') !== 'off' && memory.get('flag') !== 'stop'\"\n"
+    ),
+    # the same, reading the key every step writes: its reads are often stale when checked,
+    # and it runs again inside the exclusive section (optimistic reads at their worst)
+    "if-hot": (
+        "    type: memory\n    operation: increment\n    key: hits\n"
+        "    if: \"memory.get('mode') !== 'off' && memory.get('hits') !== -1\"\n"
     ),
 }
 """Workload → the body of each step; every step adds 1 to ``hits`` and outputs the new value."""
