@@ -2,7 +2,7 @@
 no update may be lost.
 
     python bench/concurrency.py [--processes 8] [--steps 500] [--backend sqlite ...] [--workload W ...]
-                                [--baseline REV]
+                                [--baseline REV] [--repeat K]
 
 Each process runs a chain of M steps that add 1 to ``hits``: ``increment``
 steps, memory ``set`` steps whose ``value_js`` reads ``hits`` (read-modify-write
@@ -12,7 +12,9 @@ which takes no exclusive section), or ``hits`` itself and another key (``if-hot`
 its reads race the writes); on the file store only ``increment`` (its
 run-long lock serialises runs anyway).  ``--baseline REV`` runs every workload
 a second time with the code of git revision REV (its ``visor_mem`` extracted to
-a temporary folder) and prints the ratio of the two times.  The final
+a temporary folder) and prints the ratio of the two times; ``--repeat K`` runs
+each K times, alternating which code goes first, and compares the medians (the
+machine's noise shows in ``increment``, which JavaScript does not touch).  The final
 value must be exactly N x M, and since every increment returns the new value,
 the outputs of all runs together must be exactly 1..N x M (no two increments
 saw the same value).  A run whose outputs are one contiguous block ran
@@ -31,6 +33,7 @@ import io
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -273,6 +276,7 @@ def main(argv: list[str]) -> int:
         "--workload", action="append", choices=sorted(WORKLOADS), help="default: all (file stores: increment)"
     )
     parser.add_argument("--baseline", metavar="REV", help="also run each workload with git revision REV")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each workload (and baseline); medians")
     args = parser.parse_args(argv)
     failed = False
     with tempfile.TemporaryDirectory(prefix="visor-cache-") as cache:
@@ -286,17 +290,40 @@ def _bench(backend: str, args: argparse.Namespace) -> bool:
     """Run and print one backend's workloads; True when no update was lost."""
     workloads = args.workload or (list(WORKLOADS) if backend in ("sqlite", "redis") else ["increment"])
     exact = True
-    with _redis_for(backend, args.redis_url) as url:
+    with _redis_for(backend, args.redis_url) as url, _baseline(args.baseline) as before:
         for workload in workloads:
-            outcome = _once(backend, args, url, workload)
-            print(report(outcome), flush=True)
-            exact &= outcome.final == outcome.expected and outcome.every_value_once
-            if args.baseline:
-                with visor_at(args.baseline) as visor:
-                    before = _once(backend, args, url, workload, visor)
-                ratio = f"  (this code: {outcome.seconds / before.seconds:.2f}x the baseline's time)"
-                print(report(before, f" @{args.baseline[:7]}") + ratio, flush=True)
+            mine, theirs = [], []
+            for round_ in range(args.repeat):
+                # Alternate which code goes first: a machine getting busier favours neither.
+                for visor in (None, before) if round_ % 2 == 0 else (before, None):
+                    if visor is None or before is not None:
+                        outcome = _once(backend, args, url, workload, visor)
+                        (mine if visor is None else theirs).append(outcome)
+                        label = "" if visor is None else f" @{args.baseline[:12]}"
+                        print(report(outcome, label), flush=True)
+            exact &= all(o.final == o.expected and o.every_value_once for o in mine)
+            if theirs:
+                print(_comparison(backend, workload, mine, theirs), flush=True)
     return exact
+
+
+def _comparison(backend: str, workload: str, mine: list[Outcome], theirs: list[Outcome]) -> str:
+    """Median times of both codes and their ratio."""
+    this = statistics.median(o.seconds for o in mine)
+    that = statistics.median(o.seconds for o in theirs)
+    return (
+        f"{backend:9} {workload:18}  median of {len(mine)}: this code {this:5.1f}s, "
+        f"baseline {that:5.1f}s: {this / that:.2f}x the baseline's time"
+    )
+
+
+@contextmanager
+def _baseline(revision: str | None) -> Iterator[Visor | None]:
+    if revision is None:
+        yield None
+    else:
+        with visor_at(revision) as visor:
+            yield visor
 
 
 def _once(
