@@ -11,6 +11,7 @@ reader's section while the reader waits for the writer).
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import time
@@ -23,6 +24,7 @@ import pytest
 from visor_mem.errors import Location, ScriptError
 from visor_mem.expr import EvalContext, Expressions
 from visor_mem.expr.context import OutputLedger
+from visor_mem.expr.js import CONTENDED_RUNS
 from visor_mem.expr.js_host import VOID, HostBridge
 from visor_mem.store.base import JSON, Store
 from visor_mem.store.memory import DictStore
@@ -345,3 +347,47 @@ def test_read_again_answers_every_question_as_the_live_reader_does(shared: Share
     assert again.entries[("a", "y")] is not None  # a stored null is there, not absent
     assert (again.keys["a"], again.counts, again.namespaces) == (["x", "y"], {"a": 2, "b": 1}, ["a", "b"])
     assert shared.other.read_again(Reads({}, {}, {})) == Reads({}, {}, {})
+
+
+class Probe(OutputLedger):
+    """``outputs.wait`` records whether another connection could take sqlite's write lock now,
+    racing a write of ``n`` the first time."""
+
+    def __init__(self, path: Path, other: Store) -> None:
+        super().__init__()
+        self.path, self.other, self.locked = path, other, list[bool]()
+
+    def visible(self, step: str) -> JSON:
+        probe = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            self.locked.append(False)
+        except sqlite3.OperationalError:
+            self.locked.append(True)
+        finally:
+            probe.close()
+        if len(self.locked) == 1:
+            self.other.set("n", 10, "default")
+        return None
+
+
+def test_a_snippet_whose_write_lost_a_race_runs_in_the_section_for_a_while(tmp_path: Path) -> None:
+    """After a void at its first write, the same snippet's next CONTENDED_RUNS evaluations take
+    the section at their first read (no wasted attempt on a hot key); then optimism again."""
+    path = tmp_path / "m.db"
+    mine, other = SqliteStore(path), SqliteStore(path)
+    mine.set("n", 1, "default")
+    ledger = Probe(path, other)
+    expressions = Expressions(EvalContext(Memory(mine), Memory(DictStore()), outputs=ledger))
+    try:
+        for _ in range(CONTENDED_RUNS + 2):
+            expressions.js(RMW, where=WHERE)
+        expressions.js("memory.get('n'); outputs.wait; return 0", where=WHERE)  # another snippet
+    finally:
+        expressions.close()
+        mine.close()
+    # attempt, its rerun (in the section), the contended runs, one optimistic again; another snippet
+    assert ledger.locked == [False, True, *[True] * CONTENDED_RUNS, False, False]
+    assert other.get("n", "default") == 10 + CONTENDED_RUNS + 2
+    other.close()

@@ -25,7 +25,8 @@ the evaluation is *void* -- every later host call fails at once, and its
 result, writes and log lines are discarded -- and it runs once more, inside
 the sections it holds (so it does not queue for them again), which cannot be
 void.  The void state lives here, so a snippet that catches the error cannot
-commit anything.
+commit anything.  (A snippet whose write lost such a race takes the section
+at its first memory call for its next few evaluations: ``js.CONTENDED_RUNS``.)
 
 A read-only evaluation never enters the section, but it still gets one
 consistent view: when it ends (with a value or a thrown error) and read more
@@ -291,6 +292,7 @@ class HostBridge:
         self.batches: dict[str, ScopeBatch] = {}
         self.crash: BaseException | None = None
         self.void = False
+        self.raced = False  # void at its first write (not at the end of a read-only evaluation)
         self._sections = ExitStack()
         self._inside = False  # the exclusive sections are held
         self._at_once = False  # take them at the first memory call (a void evaluation's rerun)
@@ -310,7 +312,7 @@ class HostBridge:
         """
         self.batches = {}
         self.crash = None
-        self.void = False
+        self.void = self.raced = False
         self._at_once = exclusive
 
     def settle(self) -> bool:
@@ -352,7 +354,7 @@ class HostBridge:
             for name in SCOPES:  # one order for every evaluation: no deadlock
                 self._sections.enter_context(self._memories[name].exclusive())
             self._inside = True
-            self.void = not all([batch.unchanged() for batch in self.batches.values()])
+            self.void = self.raced = not all([batch.unchanged() for batch in self.batches.values()])
         except BaseException as err:  # the store failed: the evaluation ends with its error
             self.crash = err
             raise
