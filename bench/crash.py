@@ -46,6 +46,7 @@ from visor_mem.config.models import MemoryConfig
 from visor_mem.store import open_store
 from visor_mem.store.base import Dump, Transactional
 from visor_mem.store.memory import DictStore
+from visor_mem.store.ops import Op
 from visor_mem.store.scoped import Memory
 
 CONFIGS: dict[str, Callable[[], MemoryConfig]] = {
@@ -167,17 +168,21 @@ class _Rollback(Exception):
 
 
 def step(memory: Memory, i: int) -> None:
-    """Driver step ``i`` (from 1): a deterministic mix of every operation."""
-    memory.set("step", i)
-    memory.increment("total", i)
-    memory.set(f"k{i % 7}", {"i": i, "half": i / 2, "text": 'é,"\n' * (i % 3)})
-    memory.append(f"log{i % 3}", i, namespace="logs")
+    """Driver step ``i`` (from 1): a deterministic mix of every operation, as one batch.
+
+    One batch, so a step is all or nothing on every backend: SQLite commits
+    each batch, the file stores at ``commit()``.
+    """
+    batch = [
+        Op("set", "", "step", i),
+        Op("increment", "", "total", i),
+        Op("set", "", f"k{i % 7}", {"i": i, "half": i / 2, "text": 'é,"\n' * (i % 3)}),
+        Op("append", "logs", f"log{i % 3}", i),
+    ]
     if i % 11 == 0:
-        memory.delete(f"log{i % 3}", namespace="logs")
-    if i % 13 == 0:
-        memory.clear("scratch")
-    else:
-        memory.set(f"s{i % 4}", [i] * (i % 3), namespace="scratch")
+        batch.append(Op("delete", "logs", f"log{i % 3}"))
+    batch.append(Op("clear", "scratch") if i % 13 == 0 else Op("set", "scratch", f"s{i % 4}", [i] * (i % 3)))
+    memory.apply(batch)
     if i % 5 == 0 and isinstance(memory.store, Transactional):  # (rolled back: no trace)
         try:
             with memory.transaction():
