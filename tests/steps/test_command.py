@@ -142,3 +142,24 @@ def test_transform_js_and_fail_if_see_visors_json_aware_output(tmp_path: Path) -
     assert outputs["array"] == 3
     assert outputs["same"] == {"a": 1}
     assert result.steps["gate"].status == "failed"
+
+
+def test_endless_output_stops_at_the_limit_and_fails_the_step(tmp_path: Path) -> None:
+    """`yes` for the default 60 s would print gigabytes; the step stops at command_output_mb."""
+    result = run_yaml(
+        tmp_path,
+        """
+        limits: {command_output_mb: 1}
+        steps:
+          flood: {type: command, exec: "yes", continue_on_failure: true}
+          after: {type: log, message: "still running", depends_on: flood}
+    """,
+    )
+    step = result.steps["flood"]
+    assert step.status == "failed"
+    assert (
+        step.error == "Command printed more than 1 MiB on stdout (limits.command_output_mb); it was stopped"
+    )
+    assert len(step.output["stdout"]) == 1024 * 1024 - 1  # "y\n" * n, kept up to the limit, stripped
+    assert step.output["exit_code"] is None
+    assert result.steps["after"].status == "success"

@@ -104,3 +104,24 @@ def test_a_command_that_cannot_start_is_exit_127(tmp_path: Path) -> None:
 def test_large_output_on_both_pipes_is_read_whole(tmp_path: Path) -> None:
     done = _sh("head -c 300000 /dev/zero | tr '\\0' a; head -c 200000 /dev/zero | tr '\\0' b >&2", tmp_path)
     assert (len(done.stdout), len(done.stderr)) == (300000, 200000)
+
+
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_output_past_the_limit_stops_the_group_and_keeps_the_limit(tmp_path: Path, stream: str) -> None:
+    """``yes`` would fill the memory; the runner keeps max_output bytes and kills the group."""
+    redirect = " >&2" if stream == "stderr" else ""
+    began = time.monotonic()
+    done = run_process(
+        ["/bin/sh", "-c", f"echo $$ > sh.pid; yes{redirect}"], tmp_path, dict(os.environ), 60.0, None, 100_000
+    )
+    assert time.monotonic() - began < BOUND_S
+    assert done.overflow == stream
+    assert done.exit_code is None
+    assert not done.timed_out
+    assert len(getattr(done, stream)) == 100_000
+    assert _wait_gone(int((tmp_path / "sh.pid").read_text()))
+
+
+def test_output_of_exactly_the_limit_is_no_overflow(tmp_path: Path) -> None:
+    done = run_process(["/bin/sh", "-c", "head -c 100000 /dev/zero"], tmp_path, {}, None, None, 100_000)
+    assert (done.exit_code, done.overflow, len(done.stdout)) == (0, None, 100_000)

@@ -68,7 +68,8 @@ TTL_SECONDS = Bound(0, 10 * 365 * 24 * 3600, "seconds", low_open=True)
 DELAY_MS = Bound(0, 3_600_000, "milliseconds")
 """Retry backoff base delay: at most an hour."""
 MEGABYTES = Bound(1, 65_536, "MiB")
-"""JavaScript memory limit."""
+"""JavaScript memory, command output."""
+MIB = 1024 * 1024
 RUNS = Bound(1, 1_000_000)
 """Executions of a step."""
 LOOPS = Bound(0, 1_000_000)

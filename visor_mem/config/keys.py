@@ -376,6 +376,7 @@ LEVELS: dict[str, Level] = {
             "js_timeout": done("visor_mem extension"),
             "js_memory_mb": done("visor_mem extension"),
             "command_timeout": done("default timeout of command steps (Visor: 60 s)"),
+            "command_output_mb": done("visor_mem extension (Visor's exec stops at 1 MiB)"),
             "max_workflow_depth": inert("nesting of workflow steps, which visor_mem does not run"),
         },
     ),

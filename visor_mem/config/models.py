@@ -96,6 +96,9 @@ class LimitsConfig(Model):
     js_timeout: JsSeconds = Field(1.0, description="Seconds a JavaScript snippet may run.")
     js_memory_mb: Megabytes = Field(64, description="MiB a JavaScript context may allocate.")
     command_timeout: Timeout = Field(60.0, description="Default timeout of command steps (as Visor: 60 s).")
+    command_output_mb: Megabytes = Field(
+        16, description="MiB a command may print on stdout and on stderr; past it the command is stopped."
+    )
 
     @model_validator(mode="before")
     @classmethod

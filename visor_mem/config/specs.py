@@ -229,6 +229,7 @@ class LimitsSpec:
     js_timeout: float = 1.0
     js_memory_mb: int = 64
     command_timeout: float = 60.0
+    command_output_mb: int = 16
 
 
 @dataclass(frozen=True, kw_only=True)

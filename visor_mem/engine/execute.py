@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from visor_mem.config.bounds import MIB
 from visor_mem.config.loaded import LoadedConfig
 from visor_mem.engine.contracts import Contracts
 from visor_mem.engine.events import EventSink, LogMessage, StepStarted
@@ -92,6 +93,7 @@ class Executor:
         self._base_dir = services.loaded.base_dir
         # Step types with a timeout even when the step sets none (as Visor: commands, 60 s).
         self._default_timeouts = {"command": services.loaded.spec.limits.command_timeout}
+        self._max_output = services.loaded.spec.limits.command_output_mb * MIB
         self.contracts = Contracts(services.loaded.spec, services.exprs, services.loaded.locate)
 
     def call(self, name: str, args: Mapping[str, JSON] | None = None) -> StepCall:
@@ -111,6 +113,7 @@ class Executor:
             args=args or {},
             timeout=timeout,
             deadline=Deadline.after(timeout),
+            max_output=self._max_output,
             log=lambda level, text: svc.sink(LogMessage(name, level, text)),
         )
 

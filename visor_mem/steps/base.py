@@ -63,6 +63,8 @@ class StepCall:
     """Seconds this execution may take (the step's ``timeout``, or its type's default)."""
     deadline: Deadline | None = None
     """When ``timeout`` runs out; passed to every expression the step evaluates."""
+    max_output: int | None = None
+    """Bytes a command may print on each stream (``limits.command_output_mb``)."""
     log: Callable[[str, str], None] = lambda level, text: None
     """Show ``text`` at ``level`` (the engine turns it into a LogMessage event)."""
 

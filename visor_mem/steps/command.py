@@ -5,7 +5,8 @@ The process itself is :func:`visor_mem.steps.process.run_process`'s business
 with replacement).  Stdout that is strict JSON (:mod:`visor_mem.jsonvalue`:
 no NaN, no Infinity, bounded depth) becomes a structured output; otherwise the
 trimmed text is the output.  A non-zero exit or a
-timeout fails the step with Visor's failure shape plus ``stderr``.
+timeout fails the step with Visor's failure shape plus ``stderr``; so does output past
+``limits.command_output_mb`` on either stream (the command is stopped there).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from visor_mem.config.bounds import MIB
 from visor_mem.config.specs import CommandStepSpec
 from visor_mem.errors import StepFailed
 from visor_mem.expr.js_visor import SMART
@@ -39,10 +41,14 @@ def parse_stdout(text: str) -> JSON:
         return trimmed
 
 
-def failure_output(done: Completed, timeout: float | None) -> dict[str, JSON]:
+def failure_output(done: Completed, timeout: float | None, max_output: int | None = None) -> dict[str, JSON]:
     """Visor's failure shape (``error``, ``exit_code``, ``message``, ``text``) plus stderr."""
     if done.timed_out:
         message = f"Command timed out after {timeout:g}s"
+        text = message
+    elif done.overflow:
+        size = f"{(max_output or 0) / MIB:g} MiB on {done.overflow}"
+        message = f"Command printed more than {size} (limits.command_output_mb); it was stopped"
         text = message
     else:
         message = done.stderr or f"Command exited with code {done.exit_code}"
@@ -71,7 +77,7 @@ def error_line(done: Completed, output: dict[str, JSON]) -> str:
     Visor's text for a silent failure repeats itself ("Command failed with exit
     code 1: Command exited with code 1") and hides stdout, often the only clue.
     """
-    if done.timed_out or done.stderr.strip():
+    if done.timed_out or done.overflow or done.stderr.strip():
         return str(output["text"]).strip()
     lines = [line.strip() for line in done.stdout.strip().splitlines()[-TAIL_LINES:]]
     tail = " | ".join(lines)[-TAIL_CHARS:]  # one line: an error is shown on one line
@@ -92,13 +98,13 @@ class CommandStep:
             command = call.render("exec", command)
         cwd = call.base_dir / spec.cwd if spec.cwd else call.base_dir
         env = {**call.env, **{k: expand_env_refs(_env_text(v), call.env) for k, v in spec.env.items()}}
-        return lambda: self._execute(command, cwd, env, call.timeout)
+        return lambda: self._execute(command, cwd, env, call.timeout, call.max_output)
 
     def finish(self, call: StepCall, raw: Completed) -> JSON:
         spec = call.spec
         assert isinstance(spec, CommandStepSpec)
-        if raw.timed_out or raw.exit_code != 0:
-            output = failure_output(raw, call.timeout)
+        if raw.timed_out or raw.overflow or raw.exit_code != 0:
+            output = failure_output(raw, call.timeout, call.max_output)
             raise StepFailed(error_line(raw, output), output=output)
         text = raw.stdout
         value = parse_stdout(text)
@@ -115,8 +121,10 @@ class CommandStep:
         """Kill every command still running, and any about to start (a signal stops the run)."""
         self._live.kill_all()
 
-    def _execute(self, command: str, cwd: Path, env: dict[str, str], timeout: float | None) -> Completed:
-        return run_process([SHELL, "-c", command], cwd, env, timeout, self._live)
+    def _execute(
+        self, command: str, cwd: Path, env: dict[str, str], timeout: float | None, max_output: int | None
+    ) -> Completed:
+        return run_process([SHELL, "-c", command], cwd, env, timeout, self._live, max_output)
 
 
 def _env_text(value: object) -> str:

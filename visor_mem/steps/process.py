@@ -9,6 +9,8 @@ selector, together with the child's exit (a pidfd where the OS has one), so:
   escaped the group (``setsid``) and holds a pipe cannot make us wait: what is
   already in the pipes is drained, then the pipes are closed;
 * on timeout the group is killed and the same drain applies;
+* a stream that passes ``max_output`` bytes stops the child the same way
+  (``Completed.overflow`` names it): ``yes`` cannot fill the memory;
 * output is decoded as UTF-8 with replacement characters, never a crash.
 
 :class:`LiveGroups` lets the engine kill every group still running when a
@@ -53,6 +55,8 @@ class Completed:
     stdout: str
     stderr: str
     timed_out: bool = False
+    overflow: str | None = None
+    """"stdout" or "stderr" when that stream passed ``max_output`` and the child was stopped."""
 
 
 class LiveGroups:
@@ -103,8 +107,10 @@ def run_process(
     env: dict[str, str],
     timeout: float | None,
     live: LiveGroups | None = None,
+    max_output: int | None = None,
 ) -> Completed:
-    """Run ``argv`` to its end (or ``timeout`` seconds); never raises for the child's doing."""
+    """Run ``argv`` to its end (or ``timeout`` seconds, or until a stream passes
+    ``max_output`` bytes, kept up to that size); never raises for the child's doing."""
     if live is not None and live.stopped:
         return Completed(exit_code=None, stdout="", stderr="not started: the run is stopping")
     try:
@@ -120,13 +126,13 @@ def run_process(
     except (OSError, ValueError) as err:
         return Completed(exit_code=127, stdout="", stderr=f"cannot start command: {err}")
     with (live or LiveGroups()).holding(process):
-        return _supervise(process, timeout)
+        return _supervise(process, timeout, max_output)
 
 
-def _supervise(process: subprocess.Popen[bytes], timeout: float | None) -> Completed:
+def _supervise(process: subprocess.Popen[bytes], timeout: float | None, max_output: int | None) -> Completed:
     assert process.stdout is not None
     assert process.stderr is not None
-    pipes = _Pipes(process.stdout, process.stderr)
+    pipes = _Pipes(process.stdout, process.stderr, max_output)
     try:
         timed_out = pipes.read_until_exit(process, timeout)
         kill_group(process.pid)  # background children and the rest of the group go too
@@ -135,16 +141,20 @@ def _supervise(process: subprocess.Popen[bytes], timeout: float | None) -> Compl
         pipes.close()
         kill_group(process.pid)
         process.wait()
-    code = None if timed_out else process.returncode
-    return Completed(code, pipes.text(process.stdout), pipes.text(process.stderr), timed_out)
+    code = None if timed_out or pipes.overflow else process.returncode
+    return Completed(code, pipes.text(process.stdout), pipes.text(process.stderr), timed_out, pipes.overflow)
 
 
 class _Pipes:
     """The child's two pipes and its exit, watched by one selector."""
 
-    def __init__(self, stdout: IO[bytes], stderr: IO[bytes]) -> None:
+    def __init__(self, stdout: IO[bytes], stderr: IO[bytes], max_output: int | None) -> None:
         self._selector = selectors.DefaultSelector()
         self._chunks: dict[int, list[bytes]] = {stdout.fileno(): [], stderr.fileno(): []}
+        self._sizes = {stdout.fileno(): 0, stderr.fileno(): 0}
+        self._names = {stdout.fileno(): "stdout", stderr.fileno(): "stderr"}
+        self._max_output = max_output
+        self.overflow: str | None = None
         self._open = [stdout, stderr]
         self._pidfd: int | None = None
         for pipe in (stdout, stderr):
@@ -164,14 +174,14 @@ class _Pipes:
                 if process.poll() is not None:
                     return False
                 wait = POLL_SECONDS if wait is None else min(wait, POLL_SECONDS)
-            if self._read_ready(wait):
+            if self._read_ready(wait) or self.overflow:
                 return False
 
     def drain(self, grace: float) -> None:
         """Read what is left, waiting at most ``grace`` s for pipes nobody closes."""
         self._unwatch_exit()
         deadline = time.monotonic() + grace
-        while self._open and (left := deadline - time.monotonic()) > 0:
+        while self._open and not self.overflow and (left := deadline - time.monotonic()) > 0:
             self._read_ready(left)
 
     def text(self, pipe: IO[bytes]) -> str:
@@ -218,10 +228,20 @@ class _Pipes:
         except BlockingIOError:
             return
         if data:
-            self._chunks[pipe.fileno()].append(data)
+            self._keep(pipe.fileno(), data)
             return
         self._selector.unregister(pipe)  # EOF
         self._open.remove(pipe)
+
+    def _keep(self, fd: int, data: bytes) -> None:
+        """Keep a chunk; past ``max_output`` keep up to it and note the overflow (the caller
+        then kills the group, as on a timeout)."""
+        size = self._sizes[fd] + len(data)
+        if self._max_output is not None and size > self._max_output:
+            data = data[: max(0, self._max_output - self._sizes[fd])]
+            self.overflow = self.overflow or self._names[fd]
+        self._sizes[fd] += len(data)
+        self._chunks[fd].append(data)
 
 
 def _deadline(timeout: float | None) -> float | None:
