@@ -7,7 +7,8 @@ and, after every step, the whole store (order included) with the pure model
 of ``tests/memory_model.py``.  Values include Unicode, strings over 10 kB,
 nested and empty containers and keys like ``__proto__``; a snippet issues up
 to 200 operations, some on the session; one namespace has quotas; TTLs run on
-a clock the test moves.
+a clock the test moves.  Parallel steps on four workers read-modify-write one key
+in JavaScript and must lose nothing.
 
 The runs use ``RunOptions.harness`` to hand the engine a store opened on that
 clock; ``visor memory`` opens the store itself from a config file, on the real
@@ -30,7 +31,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from tests.helpers import run_yaml
-from tests.memory_model import MemoryModel, Quota, Refused, norm, ordered
+from tests.memory_model import MemoryModel, Quota, Refused, is_number, norm, ordered
 from tests.store.test_conformance import BACKEND_LIST, Backend
 from visor_mem.cli.memory import memory as memory_cli
 from visor_mem.config import load_config
@@ -199,16 +200,19 @@ def _machine(backend: Backend, folder: Path, redis_url: str) -> type[RuleBasedSt
             config = load_config(config_file).spec.memory
             return open_store(config, folder, clock=self.clock, lock_timeout=5)
 
-        def run(self, steps: dict[str, dict[str, Any]]) -> RunResult:
-            """One run of the engine over these steps, in order, each after the last even if it failed."""
+        def run(self, steps: dict[str, dict[str, Any]], parallel: bool = False) -> RunResult:
+            """One run of the engine over these steps: in order, each after the last even if it
+            failed; or (``parallel``) all at once on four workers."""
             names = list(steps)
             for before, name in zip(names, names[1:], strict=False):
-                steps[name] = {**steps[name], "depends_on": [before]}
+                if not parallel:
+                    steps[name] = {**steps[name], "depends_on": [before]}
             for name in names:
                 steps[name]["continue_on_failure"] = True
             loaded = load_config({"version": "1.0", "memory": memory_config, "steps": steps})
             harness = Harness(self.open(), DictStore(clock=self.clock), lambda kinds: kinds)
-            return run_config(loaded, RunOptions(harness=harness, max_parallel=1, environ={}))
+            options = RunOptions(harness=harness, max_parallel=4 if parallel else 1, environ={})
+            return run_config(loaded, options)
 
         # -- model ---------------------------------------------------------------------
 
@@ -313,6 +317,43 @@ def _machine(backend: Backend, folder: Path, redis_url: str) -> type[RuleBasedSt
             else:
                 assert outcome.status == "success", outcome.error
                 assert norm(outcome.output) == norm(expected)
+
+        @rule(
+            amounts=st.lists(st.integers(-1000, 1000), min_size=2, max_size=8),
+            namespace=_ns,
+            key=_key,
+            kind=st.sampled_from(["script", "value_js"]),
+        )
+        def parallel_read_modify_write(
+            self, amounts: list[int], namespace: str | None, key: str, kind: str
+        ) -> None:
+            """Steps on four workers, each reading a number and writing it back plus its amount:
+            serializable in one process too, so the total is exact (or every step fails on a
+            value that is no number)."""
+            ns, k = json.dumps(namespace), json.dumps(key)
+            read = f"(memory.get({k}, {ns}) ?? 0)"
+            steps = {
+                f"p{i}": (
+                    {"type": "script", "content": f"return memory.set({k}, {read} + {d}, {ns})"}
+                    if kind == "script"
+                    else {**memory_step(("set", namespace, key, None, None)), "value_js": f"{read} + {d}"}
+                )
+                for i, d in enumerate(amounts)
+            }
+            for step in steps.values():
+                step.pop("value", None)
+            self.model.expire(self.now)
+            old = self.model.data.get(namespace or DEFAULT_NAMESPACE, {}).get(key)
+            start = 0 if old is None or old.value is None else old.value
+            if not is_number(start) or namespace == "q" and old is None:
+                return  # JavaScript would concatenate text; a quota could refuse the new key
+            result = self.run(steps, parallel=True)
+            assert {step.status for step in result.steps.values()} == {"success"}, [
+                step.error for step in result.steps.values()
+            ]
+            total = start + sum(amounts)
+            assert self.expect(("set", namespace, key, total, None)) == total
+            assert total in [norm(step.output) for step in result.steps.values()]  # the last one's
 
         @rule(reads=LIQUID_READS)
         def liquid(self, reads: list[tuple[str, str | None, str]]) -> None:
