@@ -1,7 +1,8 @@
 # Every target creates the virtualenv it needs: a fresh clone with only python3 works.
 #   make demo    set up .venv and run .visor.yaml.example
 #   make test    set up .venv and run the whole test suite (coverage gate 90 %)
-#   make fuzz    the hostile-input fuzzers, 500 examples each (make test runs 25), with counts per outcome
+#   make fuzz    the hostile-input fuzzers, 500 examples each (make test runs 25), with counts per outcome,
+#                and the stateful test of every memory context, 500 examples per backend (make test runs 20)
 #   make lint    ruff check, ruff format --check, mypy (strict)
 #   make bench   start-up, chain, wide (one wave), JavaScript, routing, forEach, store and concurrency benchmarks (figures vs targets)
 #   make bench-crash  200 SIGKILLs per store backend through visor run (several minutes)
@@ -32,6 +33,7 @@ test: $(STAMP)
 FUZZ_EXAMPLES ?= 500
 fuzz: $(STAMP)
 	VISOR_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s -p no:cacheprovider tests/hostile -k fuzz
+	VISOR_MODEL_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -p no:cacheprovider tests/e2e/test_contexts_model.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check visor_mem tests bench

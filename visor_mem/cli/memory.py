@@ -231,44 +231,48 @@ def get(target: Target, key: str) -> None:
         target.emit(mem.get(key, target.namespace))
 
 
-# A negative number is a value, not an option: `visor memory increment n -1`.
-NUMBERS_AS_VALUES = {"ignore_unknown_options": True}
+@dataclass(frozen=True)
+class WriteCommand:
+    """A ``visor memory`` command that writes one value: its operation kind and argument."""
+
+    kind: str
+    argument: str
+    help: str
+    default: str | None = None
 
 
-@memory.command("set", context_settings=NUMBERS_AS_VALUES)
-@click.argument("key")
-@click.argument("value", metavar="JSON")
-@click.option("--ttl", type=click.FloatRange(min=0, min_open=True), help="Seconds until the key expires.")
-@target_options
-def set_(target: Target, key: str, value: str, ttl: float | None) -> None:
-    """Store the JSON value at KEY (strings need quotes: '"text"')."""
-    parsed = _parse_json(value)
-    with opened(target) as mem:
-        target.emit(mem.set(key, parsed, target.namespace, ttl=ttl))
+WRITE_COMMANDS = [
+    WriteCommand("set", "JSON", "Store the JSON value at KEY (strings need quotes: '\"text\"')."),
+    WriteCommand(
+        "append",
+        "JSON",
+        "Append the JSON value to the list at KEY (a scalar there becomes [old, new]); prints the list.",
+    ),
+    WriteCommand(
+        "increment",
+        "[AMOUNT]",
+        "Add AMOUNT (a JSON number, default 1) to the number at KEY (missing or null: 0); prints it.",
+        default="1",
+    ),
+]
+"""The writes of the one operation vocabulary that take a value, each a command."""
 
 
-@memory.command(context_settings=NUMBERS_AS_VALUES)
-@click.argument("key")
-@click.argument("value", metavar="JSON")
-@click.option("--ttl", type=click.FloatRange(min=0, min_open=True), help="Seconds until the key expires.")
-@target_options
-def append(target: Target, key: str, value: str, ttl: float | None) -> None:
-    """Append the JSON value to the list at KEY (a scalar there becomes [old, new]); prints the list."""
-    parsed = _parse_json(value)
-    with opened(target) as mem:
-        target.emit(mem.append(key, parsed, target.namespace, ttl=ttl))
+def _add_write_command(spec: WriteCommand) -> None:
+    # ignore_unknown_options: a negative number is a value, not an option (`increment n -1`).
+    @memory.command(spec.kind, help=spec.help, context_settings={"ignore_unknown_options": True})
+    @click.argument("key")
+    @click.argument("value", metavar=spec.argument, default=spec.default, required=spec.default is None)
+    @click.option("--ttl", type=click.FloatRange(min=0, min_open=True), help="Seconds until the key expires.")
+    @target_options
+    def write(target: Target, key: str, value: str, ttl: float | None) -> None:
+        parsed = _parse_json(value)
+        with opened(target) as mem:
+            target.emit(mem.apply([Op(spec.kind, mem.ns(target.namespace), key, parsed, ttl)])[0])
 
 
-@memory.command(context_settings=NUMBERS_AS_VALUES)
-@click.argument("key")
-@click.argument("amount", metavar="[AMOUNT]", default="1")
-@click.option("--ttl", type=click.FloatRange(min=0, min_open=True), help="Seconds until the key expires.")
-@target_options
-def increment(target: Target, key: str, amount: str, ttl: float | None) -> None:
-    """Add AMOUNT (a JSON number, default 1) to the number at KEY (missing or null: 0); prints it."""
-    parsed = _parse_json(amount)
-    with opened(target) as mem:
-        target.emit(mem.increment(key, parsed, target.namespace, ttl=ttl))
+for _command in WRITE_COMMANDS:
+    _add_write_command(_command)
 
 
 @memory.command()
