@@ -294,17 +294,23 @@ def _bench(backend: str, args: argparse.Namespace) -> bool:
         for workload in workloads:
             mine, theirs = [], []
             for round_ in range(args.repeat):
-                # Alternate which code goes first: a machine getting busier favours neither.
-                for visor in (None, before) if round_ % 2 == 0 else (before, None):
-                    if visor is None or before is not None:
-                        outcome = _once(backend, args, url, workload, visor)
-                        (mine if visor is None else theirs).append(outcome)
-                        label = "" if visor is None else f" @{args.baseline[:12]}"
-                        print(report(outcome, label), flush=True)
+                for visor in _codes(before, round_):
+                    outcome = _once(backend, args, url, workload, visor)
+                    (mine if visor is None else theirs).append(outcome)
+                    label = "" if visor is None else f" @{args.baseline[:12]}"
+                    print(report(outcome, label), flush=True)
             exact &= all(o.final == o.expected and o.every_value_once for o in mine)
             if theirs:
                 print(_comparison(backend, workload, mine, theirs), flush=True)
     return exact
+
+
+def _codes(baseline: Visor | None, round_: int) -> list[Visor | None]:
+    """This code (None), then the baseline if any; every other round the other way round, so a
+    machine getting busier favours neither."""
+    if baseline is None:
+        return [None]
+    return [None, baseline] if round_ % 2 == 0 else [baseline, None]
 
 
 def _comparison(backend: str, workload: str, mine: list[Outcome], theirs: list[Outcome]) -> str:

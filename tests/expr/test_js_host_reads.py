@@ -121,6 +121,15 @@ def test_a_read_modify_write_whose_read_changed_runs_again_and_is_exact(shared: 
     shared.other.set("after", 1, "default")  # the sections kept for the rerun were left
 
 
+def test_a_value_changed_only_in_its_json_type_is_a_change(shared: Shared) -> None:
+    """1 -> true: equal in Python, not in the store (the rerun sees true)."""
+    shared.mine.set("n", 1, "default")
+    code = "const n = memory.get('n'); outputs.wait; memory.set('seen', n); return n;"
+    value, ledger, _ = _evaluate(shared, code, _write(shared.other, n=True))
+    assert value is True
+    assert ledger.reads == 2
+
+
 def test_a_read_modify_write_nobody_raced_runs_once(shared: Shared) -> None:
     shared.mine.set("n", 1, "default")
     value, ledger, logs = _evaluate(shared, RMW, _write(shared.other, other=5))
