@@ -299,7 +299,8 @@ expressions = Expressions(EvalContext(Memory(store), Memory(DictStore())))
 value = expressions.js({code!r}, where=Location("other.yaml", 1, 1, "steps.o.content"))
 expressions.close()
 store.close()
-done.write_text(repr(value))
+done.with_suffix(".part").write_text(repr(value))
+done.with_suffix(".part").replace(done)  # whole or absent: the test polls for it
 """
 
 
