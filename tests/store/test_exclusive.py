@@ -9,6 +9,7 @@ is then refused.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,3 +50,25 @@ def test_a_refused_batch_in_a_section_writes_nothing_and_keeps_the_earlier_ones(
             memory.apply([Op("set", "", "new", 1), Op("increment", "", "text", 1)])
         memory.append("list", 2)
     assert memory.dump() == {"default": {"text": "not a number", "list": [2]}}
+
+
+def test_a_plain_write_from_another_thread_waits_for_the_section(memory: Memory) -> None:
+    """A parallel worker's memory step (a plain apply) must not land between a section's read
+    and its write: that is a lost update on the in-process stores, where the section is a lock."""
+    memory.set("n", 1)
+    reading, wrote = threading.Event(), threading.Event()
+
+    def other_worker() -> None:
+        reading.wait(timeout=30)
+        memory.increment("n")
+        wrote.set()
+
+    worker = threading.Thread(target=other_worker)
+    worker.start()
+    with memory.exclusive():
+        seen = memory.get("n")
+        reading.set()
+        assert not wrote.wait(timeout=0.3)  # room for the other write, if it could land now
+        memory.set("n", seen * 10)
+    worker.join(timeout=30)
+    assert memory.get("n") == 11  # 1 * 10, then + 1; a lost update would leave 10 or 2 * 10

@@ -94,10 +94,14 @@ class Memory:
     def apply(self, batch: Sequence[Op]) -> ValueList:
         """Apply operations atomically (all or none) with this memory's quotas; their results.
 
-        An operation whose namespace is ``""`` uses the default namespace.
+        An operation whose namespace is ``""`` uses the default namespace.  It waits
+        while another thread of this process holds an exclusive section: on the
+        in-process stores the section is nothing else, so a plain memory step in a
+        parallel worker could otherwise write between a snippet's read and its write.
         """
         ops = [op if op.namespace else replace(op, namespace=self.default_namespace) for op in batch]
-        return self.store.apply(ops, self._limits)
+        with self._section:
+            return self.store.apply(ops, self._limits)
 
     def set(self, key: str, value: JSON, namespace: str | None = None, ttl: float | None = None) -> JSON:
         return self._one(Op("set", self.ns(namespace), key, value, ttl))
