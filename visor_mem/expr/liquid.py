@@ -104,23 +104,6 @@ def _memory_filters(ctx: EvalContext) -> dict[str, Callable[..., Any]]:
     }
 
 
-def to_json(value: Any, indent: Any = None) -> str:
-    return json.dumps(
-        _plain(value),
-        ensure_ascii=False,
-        default=_plain_default,
-        indent=indent if isinstance(indent, int) else None,
-    )
-
-
-def _plain_default(value: Any) -> Any:
-    if isinstance(value, Undefined):
-        return None
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise TypeError(f"{type(value).__name__} is not JSON")
-
-
 def parse_json(value: Any) -> Any:
     if not isinstance(value, str):
         return value
@@ -169,8 +152,6 @@ def coalesce(value: Any, *alternatives: Any) -> Any:
 
 
 PURE_FILTERS: dict[str, Callable[..., Any]] = {
-    "json": to_json,
-    "to_json": to_json,
     "parse_json": parse_json,
     "base64": to_base64,
     "base64_decode": from_base64,
@@ -181,7 +162,8 @@ PURE_FILTERS: dict[str, Callable[..., Any]] = {
     "not_empty": not_empty,
     "coalesce": coalesce,
 }
-"""Visor's extra filters that need nothing from the run."""
+"""Visor's extra filters that need nothing from the run (``json`` is JSON.stringify, in
+``liquid_visor.VISOR_FILTERS``)."""
 
 
 def register(env: Environment, ctx: EvalContext) -> None:
