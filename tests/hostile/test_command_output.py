@@ -46,7 +46,18 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+FLOOD = Case(
+    "endless output stops at the limit",
+    ("run", "c.yaml", "-o", "json"),
+    1,
+    "",
+    {"c.yaml": 'version: "1.0"\nlimits: {command_output_mb: 1}\nsteps:\n  c: {type: command, exec: "yes"}\n'},
+    stdout="Command printed more than 1 MiB on stdout (limits.command_output_mb); it was stopped",
+    timeout=20,
+)
+
+
+@pytest.mark.parametrize("case", [*CASES, FLOOD], ids=lambda c: c.id)
 def test_hostile_command_output(case: Case, tmp_path: Path) -> None:
     run_and_check(case, tmp_path)
 

@@ -188,6 +188,39 @@ CASES = [
         {"m.json": '{"default": {"k": 1}}'},
         unchanged=("m.json",),
     ),  # fmt: skip
+    *[
+        Case(
+            f"memory-{command}-{label}",
+            ("memory", command, "k", value, "--store", "file:m.json"),
+            code,
+            message,
+            {"m.json": '{"default": {"k": 1}}'},
+            unchanged=("m.json",),
+        )
+        for command in ("append", "increment")
+        for label, value, code, message in [
+            ("nan", "NaN", 2, "NaN is not a JSON value"),
+            ("1e999", "1e999", 2, "out of range of a JSON number"),
+            ("deep", "[" * 300 + "]" * 300, 2, "nested deeper than 256 levels"),
+            ("not-json", "{", 2, "value is not JSON"),
+        ]
+    ],
+    Case(
+        "memory-increment-text-amount",
+        ("memory", "increment", "k", '"1"', "--store", "file:m.json"),
+        1,
+        "Increment amount must be a number, got string",
+        {"m.json": '{"default": {"k": 1}}'},
+        unchanged=("m.json",),
+    ),  # fmt: skip
+    Case(
+        "memory-increment-of-text",
+        ("memory", "increment", "k", "--store", "file:m.json"),
+        1,
+        "Cannot increment non-numeric value at key 'k' (type: string)",
+        {"m.json": '{"default": {"k": "text"}}'},
+        unchanged=("m.json",),
+    ),  # fmt: skip
     Case("cli-js-timeout-nan", **_run(STEP, "--js-timeout", "nan", message="--js-timeout")),
     Case("cli-lock-timeout-inf", **_run(STEP, "--lock-timeout", "inf", message="expected a finite number")),
     Case(
