@@ -9,7 +9,6 @@ only, which pydantic then validates.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -136,10 +135,3 @@ def _warning(source: Source, path: str, count: int, note: str) -> str:
     key = path.rpartition(".")[2]
     more = f" (and {count - 1} more)" if count > 1 else ""
     return warning_line(source.location(path), f"Visor key '{key}' has no effect here: {note}; ignored{more}")
-
-
-def level_keys() -> Iterator[tuple[str, str, Fate]]:
-    """Every row of the table: ``(level, key, fate)``."""
-    for name, level in LEVELS.items():
-        for key, fate in level.keys.items():
-            yield name, key, fate

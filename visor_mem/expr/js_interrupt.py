@@ -117,10 +117,6 @@ class Interrupter:
         self.expired = False
         self.deadline = time.monotonic() + seconds
 
-    def disarm(self) -> None:
-        """No limit (loading the prelude)."""
-        self.deadline = float("inf")
-
     def stop(self) -> None:
         """Abort the call in progress (and every later one) at the next poll."""
         self.stopped = True
