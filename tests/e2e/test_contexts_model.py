@@ -345,8 +345,11 @@ def _machine(backend: Backend, folder: Path, redis_url: str) -> type[RuleBasedSt
             self.model.expire(self.now)
             old = self.model.data.get(namespace or DEFAULT_NAMESPACE, {}).get(key)
             start = 0 if old is None or old.value is None else old.value
-            if not is_number(start) or namespace == "q" and old is None:
-                return  # JavaScript would concatenate text; a quota could refuse the new key
+            exact = is_number(start) and float(start).is_integer() and abs(start) < 2**52
+            if not exact or namespace == "q" and old is None:
+                # JavaScript would concatenate text; float sums depend on the order the steps
+                # ran in (0.05 + 1 - 1 is not 0.05); a quota could refuse the new key.
+                return
             result = self.run(steps, parallel=True)
             assert {step.status for step in result.steps.values()} == {"success"}, [
                 step.error for step in result.steps.values()
